@@ -147,9 +147,10 @@ def test_public_key_round_trips_through_pem_and_is_interoperable(tmp_path) -> No
         from cryptography.hazmat.primitives import serialization
 
         other = serialization.load_pem_public_key(path.read_bytes())
-        assert other.public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        ) == RFC_PUBLIC
+        assert (
+            other.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            == RFC_PUBLIC
+        )
 
 
 def test_a_non_key_pem_is_rejected(tmp_path) -> None:
