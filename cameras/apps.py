@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CamerasConfig(AppConfig):
+    name = "cameras"
+    verbose_name = "Cameras and calibration"

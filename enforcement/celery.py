@@ -1,0 +1,51 @@
+"""The one Celery app. Tasks live in each app's tasks.py and stay thin."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enforcement.settings")
+
+app = Celery("fairspeed")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (
+    Queue("violations", durable=True),
+    Queue("vision", durable=True),
+    Queue("maintenance", durable=True),
+)
+app.conf.task_routes = {
+    "enforcement.record_violation": {"queue": "violations"},
+    "cameras.*": {"queue": "vision"},
+    "policy.*": {"queue": "maintenance"},
+    "fairspeed.*": {"queue": "maintenance"},
+}
+# The beat schedule lives in code so it is reviewed like code.
+app.conf.beat_schedule = {
+    "retention-purge-nightly": {
+        "task": "policy.retention_purge",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "heartbeat-staleness-every-minute": {
+        "task": "cameras.flag_stale_heartbeats",
+        "schedule": 60.0,
+    },
+}
+app.autodiscover_tasks()
+
+
+@app.task(name="fairspeed.ping")
+def ping(token: str) -> str:
+    """A no-op task used by /healthz and the broker tests to prove a worker consumes."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    # Write a marker so another process can see the task really ran in a worker.
+    marker_dir = Path(settings.VAR_DIR) / "pings"
+    marker_dir.mkdir(parents=True, exist_ok=True)
+    (marker_dir / token).write_text(token)
+    return token

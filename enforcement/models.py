@@ -1,0 +1,72 @@
+"""Violations as they arrive from cameras, before any human or owner lookup."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ViolationStatus(models.TextChoices):
+    REJECTED = "rejected", _("Rejected by the policy gate")
+    WARNING = "warning", _("Warning only")
+    AWAITING_REVIEW = "awaiting_review", _("Awaiting first review")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    APPROVED = "approved", _("Approved for a notice")
+    DISMISSED = "dismissed", _("Dismissed by a reviewer")
+
+
+class Violation(models.Model):
+    # The camera's event id: the unique constraint makes delivery idempotent.
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    camera = models.ForeignKey(
+        "cameras.Camera", on_delete=models.PROTECT, related_name="violations"
+    )
+    calibration = models.ForeignKey(
+        "cameras.Calibration", null=True, on_delete=models.PROTECT, related_name="violations"
+    )
+    measured_at = models.DateTimeField()
+    speed_kmh = models.FloatField()
+    uncertainty_kmh = models.FloatField()
+    limit_kmh = models.FloatField()
+    vehicle_class = models.CharField(max_length=30, blank=True)
+    lane_x_m = models.FloatField(null=True, blank=True)
+    plate_text = models.CharField(max_length=20, blank=True)
+    plate_confidence = models.FloatField(null=True, blank=True)
+    measurement = models.JSONField(default=dict)
+    evidence_manifest = models.JSONField(default=dict)
+    evidence_dir = models.CharField(max_length=300, blank=True)
+    evidence_verified = models.BooleanField(default=False)
+    evidence_problems = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=30, choices=ViolationStatus.choices)
+    status_reason = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-measured_at"]
+        permissions = [
+            ("review_violation", "Can do the first review of violations"),
+            ("approve_violation", "Can give the second approval of violations"),
+            ("view_evidence", "Can view violation evidence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.speed_kmh:.1f}/{self.limit_kmh:.0f} km/h ({self.status})"
+
+    @property
+    def lower_bound_kmh(self) -> float:
+        return self.speed_kmh - self.uncertainty_kmh
+
+
+class DeadLetter(models.Model):
+    """An event the back office could not accept, kept whole so nothing is lost."""
+
+    received_at = models.DateTimeField(auto_now_add=True)
+    event_id = models.CharField(max_length=80, blank=True, db_index=True)
+    error = models.TextField()
+    payload = models.JSONField()
+    resolved = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"dead letter {self.event_id}: {self.error[:60]}"

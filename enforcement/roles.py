@@ -1,0 +1,77 @@
+"""Staff roles as Django groups. Residents never log in."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+# role -> "app_label.codename" permissions it grants
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "operator": [
+        "cameras.operate_camera",
+        "cameras.view_camera",
+        "cameras.add_camera",
+        "cameras.change_camera",
+        "cameras.view_calibration",
+        "cameras.add_calibration",
+        "cameras.view_calibrationcertificate",
+        "cameras.add_calibrationcertificate",
+        "cameras.view_selftest",
+        "cameras.view_heartbeat",
+    ],
+    "reviewer": [
+        "enforcement.view_violation",
+        "enforcement.review_violation",
+        "enforcement.view_evidence",
+    ],
+    "approver": [
+        "enforcement.view_violation",
+        "enforcement.approve_violation",
+        "enforcement.view_evidence",
+    ],
+    "equity_reviewer": [
+        "policy.view_placementproposal",
+        "policy.review_placement",
+        "cameras.view_camera",
+        "cameras.view_trafficcount",
+    ],
+    "hearing_officer": [
+        "enforcement.view_violation",
+        "enforcement.view_evidence",
+    ],
+    "auditor": [
+        "policy.view_audit_log",
+        "policy.view_auditevent",
+        "enforcement.view_violation",
+    ],
+}
+
+ROLE_LABELS = {
+    "operator": "Camera operator",
+    "reviewer": "Violation reviewer",
+    "approver": "Violation approver",
+    "equity_reviewer": "Equity reviewer",
+    "hearing_officer": "Hearing officer",
+    "auditor": "Auditor / privacy officer",
+}
+
+
+def roles_sync() -> None:
+    """Create each role group and set exactly its permissions (idempotent)."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
+
+
+def user_roles(user: object) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    if getattr(user, "is_superuser", False):
+        return list(ROLE_PERMISSIONS)
+    return [role for role in ROLE_PERMISSIONS if role in names]

@@ -1,0 +1,102 @@
+"""Write-side services for violations (HackSoftware style: <entity>_<action>)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from cameras.models import Camera
+from enforcement.evidence_intake import evidence_receive
+from enforcement.models import DeadLetter, Violation, ViolationStatus
+from enforcement.payloads import PayloadError, parse_violation_event
+from policy.audit import audit_record
+from policy.gate import gate_evaluate
+
+log = logging.getLogger(__name__)
+
+
+def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
+    """Store one violation event exactly once and pass it through the policy gate.
+
+    Returns (violation, created). A second delivery of the same event id returns the
+    stored row unchanged, so broker redeliveries and worker retries are harmless.
+    """
+    event = parse_violation_event(data)
+    existing = Violation.objects.filter(event_id=event.event_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        camera = Camera.objects.select_related("site").get(code=event.camera_code)
+    except Camera.DoesNotExist:
+        raise PayloadError(f"unknown camera {event.camera_code!r}") from None
+    calibration = None
+    if event.calibration_version is not None:
+        calibration = camera.calibrations.filter(version=event.calibration_version).first()
+        if calibration is None:
+            raise PayloadError(
+                f"camera {camera.code} has no calibration version {event.calibration_version}"
+            )
+    evidence = evidence_receive(camera, str(event.event_id), event.evidence)
+    decision = gate_evaluate(
+        camera=camera,
+        measured_at=event.measured_at,
+        speed_kmh=event.speed_kmh,
+        uncertainty_kmh=event.uncertainty_kmh,
+        limit_kmh=event.limit_kmh,
+        measurement_valid=event.valid,
+        evidence_verified=evidence.verified,
+    )
+    try:
+        with transaction.atomic():
+            violation = Violation.objects.create(
+                event_id=event.event_id,
+                camera=camera,
+                calibration=calibration,
+                measured_at=event.measured_at,
+                speed_kmh=event.speed_kmh,
+                uncertainty_kmh=event.uncertainty_kmh,
+                limit_kmh=event.limit_kmh,
+                vehicle_class=event.vehicle_class,
+                lane_x_m=event.lane_x_m,
+                plate_text=event.plate_text,
+                plate_confidence=event.plate_confidence,
+                measurement=event.passage,
+                evidence_manifest=evidence.manifest,
+                evidence_dir=evidence.stored_dir,
+                evidence_verified=evidence.verified,
+                evidence_problems=evidence.problems,
+                status=ViolationStatus(decision.outcome),
+                status_reason=decision.reason_text,
+            )
+            audit_record(
+                actor=None,
+                actor_label=f"camera:{camera.code}",
+                action="violation.recorded",
+                obj=violation,
+                reason=decision.reason_text,
+                details={
+                    "outcome": decision.outcome,
+                    "checks": decision.checks,
+                    "evidence_problems": evidence.problems,
+                },
+            )
+    except IntegrityError:
+        # Two deliveries raced past the existence check; the unique event id kept one.
+        return Violation.objects.get(event_id=event.event_id), False
+    log.info(
+        "violation %s recorded: %s (%s)", event.event_id, decision.outcome, decision.reason_text
+    )
+    return violation, True
+
+
+def violation_dead_letter(data: Any, error: str) -> DeadLetter:
+    """Keep an event that cannot be accepted, whole, with the reason, and audit it."""
+    payload = data if isinstance(data, dict) else {"raw": repr(data)[:10000]}
+    with transaction.atomic():
+        letter = DeadLetter.objects.create(
+            event_id=str(payload.get("event_id", ""))[:80], error=error, payload=payload
+        )
+        audit_record(actor=None, action="violation.dead_lettered", obj=letter, reason=error)
+    return letter

@@ -1,0 +1,34 @@
+"""Thin Celery tasks: take JSON, call a service, retry only on transient errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import OperationalError
+
+from enforcement.payloads import PayloadError
+from enforcement.services import violation_dead_letter, violation_record
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="enforcement.record_violation",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=None,
+)
+def record_violation(self: Any, event: dict[str, Any]) -> str:
+    try:
+        violation, created = violation_record(event)
+    except PayloadError as exc:
+        # A malformed event will never succeed: log it loudly instead of retrying forever.
+        log.error("rejected malformed violation event %s: %s", event.get("event_id"), exc)
+        violation_dead_letter(event, str(exc))
+        return f"malformed: {exc}"
+    return f"{violation.event_id} {'created' if created else 'duplicate'} {violation.status}"

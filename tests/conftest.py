@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    if not DATA_DIR.is_dir():
+        pytest.skip(f"shared data not present at {DATA_DIR}")
+    return DATA_DIR
+
+
+@pytest.fixture
+def staff(db):  # type: ignore[no-untyped-def]
+    """staff("reviewer") -> a user with that role."""
+    from tests.factories import UserFactory
+
+    def make(*roles: str):  # type: ignore[no-untyped-def]
+        return UserFactory(roles=list(roles))
+
+    return make

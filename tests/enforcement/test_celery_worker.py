@@ -1,0 +1,95 @@
+"""A real Celery worker process consumes a task sent from another process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "FAIRSPEED_VAR_DIR": str(settings.VAR_DIR), "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def worker():  # type: ignore[no-untyped-def]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "enforcement",
+            "worker",
+            "-Q",
+            "maintenance",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _send_from_another_process(token: str) -> None:
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','enforcement.settings');"
+        "django.setup(); from enforcement.celery import ping;"
+        f"ping.apply_async(args=['{token}'], queue='maintenance')"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), check=True, timeout=60)
+
+
+def _wait_for(path: Path, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_worker_process_consumes_a_task_sent_from_another_process(worker) -> None:  # type: ignore[no-untyped-def]
+    token = uuid.uuid4().hex
+    _send_from_another_process(token)
+    marker = Path(settings.VAR_DIR) / "pings" / token
+    ok = _wait_for(marker, timeout=60)
+    if not ok:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0]
+        pytest.fail(f"worker never ran the task; its log:\n{output[-3000:]}")
+    assert marker.read_text() == token
+
+
+def test_the_broker_under_test_is_the_configured_one() -> None:
+    from enforcement.celery import app
+
+    expected = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    assert app.conf.broker_url.split(":")[0] == expected.split(":")[0]
