@@ -1,0 +1,484 @@
+"""Synthetic roadside-camera videos with exact ground truth (no Django; NumPy/OpenCV only).
+
+``render_scene(spec, out_dir)`` writes a video, a calibration file in the project's
+contract format and a ground-truth JSON. Geometry lives in ``synth_camera`` (camera,
+projection, clipping), ``synth_world`` (road, vehicles, background) and ``synth_render``
+(per-frame drawing); this module composes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from cameras.vision.synth_camera import CameraRig, FloatArray, project_polygon
+from cameras.vision.synth_render import draw_shadows, draw_vehicles
+from cameras.vision.synth_world import (
+    COLOURS,
+    VEHICLE_SIZES,
+    RoadSpec,
+    Vehicle,
+    VehicleSpec,
+    render_background,
+)
+
+__all__ = [
+    "COLOURS",
+    "VEHICLE_SIZES",
+    "CameraRig",
+    "RoadSpec",
+    "SceneFiles",
+    "SceneSpec",
+    "VehicleSpec",
+    "auto_zone",
+    "place_vehicles",
+    "project",
+    "random_scene",
+    "render_scene",
+    "unproject",
+]
+
+# A vehicle counts as occluded in a frame when less than this share of its silhouette
+# (inside the picture) is visible; 1.0 would flag a single shared edge pixel.
+OCCLUSION_VISIBLE_MIN = 0.98
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    rig: CameraRig
+    vehicles: Sequence[VehicleSpec]
+    duration_s: float
+    zone: Sequence[tuple[float, float]] | None = None  # road-plane polygon; None = automatic
+    speed_limit_kmh: float = 50.0
+    noise_sigma: float = 0.0  # Gaussian sensor noise, grey levels
+    shadows: bool = True
+    sun_dir: tuple[float, float, float] = (0.5, -0.35, 0.8)  # towards the sun
+    seed: int = 0
+    jpeg_quality: int | None = None  # re-compress every frame as JPEG first
+    codec: str = "mp4v"  # or "MJPG" (written as .avi)
+    flicker: float = 0.0  # relative exposure jitter per frame (e.g. 0.03)
+    road: RoadSpec = field(default_factory=RoadSpec)
+    survey_noise_m: float = 0.0  # on calibration world points
+    pixel_noise_px: float = 0.0  # on calibration image points
+    supersample: int = 2
+
+
+@dataclass(frozen=True)
+class SceneFiles:
+    video_path: Path
+    calibration_path: Path
+    truth_path: Path
+
+
+def project(rig: CameraRig, pts: FloatArray) -> FloatArray:
+    """World (N,3) or road-plane (N,2) metres → distorted pixels (N,2); NaN behind camera."""
+    return rig.project(pts)[0]
+
+
+def unproject(rig: CameraRig, uv: FloatArray, z_m: float = 0.0) -> FloatArray:
+    """Distorted pixels (N,2) → (N,2) metres on the plane z=z_m (the road by default)."""
+    return rig.unproject(uv, z_m)
+
+
+# -- scene layout -----------------------------------------------------------------------------
+def _inside(rig: CameraRig, uv: FloatArray, margin: float, bottom: float) -> np.ndarray:
+    u, v = uv[:, 0], uv[:, 1]
+    ok = ~np.isnan(u)
+    ok &= (u >= margin) & (u <= rig.width - margin)
+    ok &= (v >= margin) & (v <= rig.height - bottom)
+    return ok
+
+
+def auto_zone(rig: CameraRig, road: RoadSpec, max_len_m: float = 30.0,
+              max_m_per_px: float = 0.15) -> list[tuple[float, float]]:
+    """A rectangle over the lanes and the stretch of road every one of them is well seen.
+
+    Well seen: lane centre inside the picture (with room below for the tracker to keep
+    the vehicle after it leaves) and at most ``max_m_per_px`` metres per image row.
+    """
+    ys = np.arange(rig.y_m - 60.0, rig.y_m + 400.0, 0.25)
+    intervals: dict[int, tuple[float, float]] = {}
+    for i in range(road.n_lanes):
+        pts = np.column_stack([np.full_like(ys, road.lane_centre(i)), ys])
+        uv = project(rig, pts)
+        ok = _inside(rig, uv, 0.04 * rig.width, 0.12 * rig.height)
+        dv = np.abs(np.gradient(uv[:, 1]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ok &= (0.25 / dv) <= max_m_per_px
+        if not ok.any():
+            continue
+        # longest run of consecutive good samples
+        best, start = (0, 0), None
+        for k, good in enumerate(np.append(ok, False)):
+            if good and start is None:
+                start = k
+            elif not good and start is not None:
+                if k - start > best[1] - best[0]:
+                    best = (start, k)
+                start = None
+        if best[1] - best[0] >= 32:  # >= 8 m
+            intervals[i] = (float(ys[best[0]]), float(ys[best[1] - 1]))
+    lanes = sorted(intervals)
+    while lanes:
+        lo = max(intervals[i][0] for i in lanes)
+        hi = min(intervals[i][1] for i in lanes)
+        if hi - lo >= 8.0 and lanes == list(range(lanes[0], lanes[-1] + 1)):
+            hi = min(hi, lo + max_len_m)
+            x0 = road.x0_m + lanes[0] * road.lane_width_m
+            x1 = road.x0_m + (lanes[-1] + 1) * road.lane_width_m
+            return [(x0, lo), (x1, lo), (x1, hi), (x0, hi)]
+        # drop the lane that limits the overlap most (an edge lane, to stay contiguous)
+        ends = [lanes[0], lanes[-1]]
+        lanes.remove(min(ends, key=lambda i: intervals[i][1] - intervals[i][0]))
+    raise ValueError("no stretch of road is visible well enough for a zone")
+
+
+def _visible(rig: CameraRig, corners: FloatArray, planes: list[FloatArray]) -> bool:
+    for idx in ((0, 1, 5, 4), (2, 3, 7, 6), (3, 0, 4, 7), (1, 2, 6, 5), (4, 5, 6, 7)):
+        poly = project_polygon(rig, corners[list(idx)], planes)
+        if len(poly) >= 3:
+            u, v = poly[:, 0], poly[:, 1]
+            if u.max() > 0 and u.min() < rig.width and v.max() > 0 and v.min() < rig.height:
+                return True
+    return False
+
+
+def place_vehicles(spec: SceneSpec, zone: Sequence[tuple[float, float]]) -> list[Vehicle]:
+    """Resolve every vehicle's start position (just out of view unless given)."""
+    rig = spec.rig
+    planes = rig.frustum_planes()
+    zone_y = [p[1] for p in zone]
+    out: list[Vehicle] = []
+    for vid, vs in enumerate(spec.vehicles):
+        y0 = vs.y_start_m
+        length, _, height = vs.dims
+        if y0 is None:
+            probe = Vehicle(vid, replace(vs, t_start_s=0.0, accel_mps2=0.0), 0.0)
+            if vs.direction > 0:
+                # step forward from well behind the camera to the first visible position
+                y = rig.y_m - 80.0
+                while y < max(zone_y) and not _visible(
+                        rig, replace(probe, y_start_m=y).corners(0.0), planes):
+                    y += 0.5
+                y0 = y - 1.0
+            else:
+                # appear far away: where it is under ~8 px tall, but not absurdly far
+                dist_small = rig.focal_px * height / 8.0
+                y0 = min(rig.y_m + dist_small, max(zone_y) + 80.0) + length / 2
+        colour = COLOURS.get(vs.colour, COLOURS["silver"])
+        out.append(Vehicle(vid, vs, float(y0), colour))
+    return out
+
+
+# -- ground truth -------------------------------------------------------------------------------
+def _zone_span(zone: Sequence[tuple[float, float]], x: float) -> tuple[float, float] | None:
+    """y interval where the line x=const crosses the (convex) zone polygon."""
+    ys: list[float] = []
+    n = len(zone)
+    for i in range(n):
+        (x0, y0), (x1, y1) = zone[i], zone[(i + 1) % n]
+        if (x0 - x) * (x1 - x) <= 0 and x0 != x1:
+            ys.append(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+        elif x0 == x1 == x:
+            ys += [y0, y1]
+    return (min(ys), max(ys)) if ys else None
+
+
+def _zone_times(v: Vehicle, zone: Sequence[tuple[float, float]], duration: float
+                ) -> dict[str, dict[str, float | None]] | None:
+    span = _zone_span(zone, v.spec.lane_x_m)
+    if span is None:
+        return None
+    out: dict[str, dict[str, float | None]] = {}
+    for which, off in v.contact_offsets().items():
+        y_in, y_out = span if v.spec.direction > 0 else span[::-1]
+        t_in = v.time_at_centre_y(y_in - off)
+        t_out = v.time_at_centre_y(y_out - off)
+        out[which] = {
+            "y_enter_m": y_in, "y_exit_m": y_out,
+            "t_enter_s": t_in if t_in is not None and t_in <= duration else None,
+            "t_exit_s": t_out if t_out is not None and t_out <= duration else None,
+        }
+    return out
+
+
+def _calibration(spec: SceneSpec, zone: Sequence[tuple[float, float]],
+                 rng: np.random.Generator) -> dict[str, Any]:
+    rig, road = spec.rig, spec.road
+    zy = [p[1] for p in zone]
+    cand = road.dash_points(min(zy) - 15.0, max(zy) + 15.0)
+    # Edge-line inner edges at the dash-end stations widen the survey across the road.
+    hw = road.line_width_m / 2
+    stations = sorted({y for _, y in cand})
+    for y in stations:
+        cand += [(road.x0_m + 0.3 + hw, y), (road.x1_m - 0.3 - hw, y)]
+    world = np.array(cand, dtype=np.float64)
+    uv = project(rig, world)
+    ok = _inside(rig, uv, 6.0, 6.0)
+    world, uv = world[ok], uv[ok]
+    if len(world) < 4:
+        raise ValueError("fewer than 4 surveyable road points are in view")
+    if len(world) > 24:
+        keep = np.linspace(0, len(world) - 1, 24).round().astype(int)
+        world, uv = world[keep], uv[keep]
+    world_obs = world + rng.normal(0.0, spec.survey_noise_m, world.shape)
+    uv_obs = uv + rng.normal(0.0, spec.pixel_noise_px, uv.shape)
+    calib: dict[str, Any] = {
+        "image_points": np.round(uv_obs, 3).tolist(),
+        "world_points": np.round(world_obs, 4).tolist(),
+        "zone": [list(p) for p in zone],
+        "speed_limit_kmh": spec.speed_limit_kmh,
+        "fps": float(rig.fps),
+    }
+    if rig.k1 != 0.0:
+        calib["camera_matrix"] = rig.camera_matrix().tolist()
+        calib["dist_coeffs"] = rig.dist_coeffs().tolist()
+    return calib
+
+
+# -- rendering ------------------------------------------------------------------------------
+def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> SceneFiles:
+    """Render the scene; write ``<name>.mp4|.avi``, ``<name>.calib.json``, ``<name>.truth.json``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rig = spec.rig
+    rng = np.random.default_rng(spec.seed)
+    zone = list(spec.zone) if spec.zone is not None else auto_zone(rig, spec.road)
+    vehicles = place_vehicles(spec, zone)
+    sun = np.asarray(spec.sun_dir, dtype=np.float64)
+    sun = sun / np.linalg.norm(sun)
+
+    bg = render_background(rig, spec.road, spec.seed, spec.supersample)
+    n_frames = round(spec.duration_s * rig.fps)
+    times = [i / rig.fps for i in range(n_frames)]
+    ext = ".avi" if spec.codec.upper() == "MJPG" else ".mp4"
+    video_path = out / f"{name}{ext}"
+    writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter.fourcc(*spec.codec), rig.fps,
+                             (rig.width, rig.height))
+    if not writer.isOpened():
+        raise RuntimeError(f"cannot open a {spec.codec} video writer for {video_path}")
+    cv2.setRNGSeed(spec.seed)
+    noise = np.empty((rig.height, rig.width, 3), dtype=np.int16)
+    labels = np.zeros((rig.height, rig.width), dtype=np.uint8)
+    per_frame: dict[int, list[list[float]]] = {v.vid: [] for v in vehicles}
+    try:
+        for i, t in enumerate(times):
+            frame = bg.copy()
+            labels[:] = 0
+            present = [v for v in vehicles if v.exists(t)]
+            if spec.shadows and present:
+                draw_shadows(frame, rig, present, t, sun)
+            drawn = draw_vehicles(frame, labels, rig, present, t, sun)
+            if spec.flicker > 0:
+                gain = 1.0 + float(rng.normal(0.0, spec.flicker))
+                frame = np.asarray(cv2.convertScaleAbs(frame, alpha=gain), np.uint8)
+            if spec.noise_sigma > 0:
+                cv2.randn(noise, np.zeros(3), np.full(3, spec.noise_sigma))
+                frame = np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+            if spec.jpeg_quality is not None:
+                ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY,
+                                                       int(spec.jpeg_quality)])
+                if ok:
+                    frame = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
+            writer.write(frame)
+            for d in drawn:
+                v = vehicles[d.vid]
+                near = "rear" if v.spec.direction > 0 else "front"
+                yc = v.centre_y(t) + v.contact_offsets()[near]
+                uv = project(rig, np.array([[v.spec.lane_x_m, yc]]))[0]
+                per_frame[d.vid].append([
+                    i, round(t, 6), round(float(uv[0]), 3), round(float(uv[1]), 3),
+                    *(round(b, 2) for b in d.bbox),
+                    round(d.visible_px / d.own_px, 4),
+                    round(min(1.0, d.own_px / max(d.projected_area_px, 1.0)), 4),
+                ])
+    finally:
+        writer.release()
+
+    truth = _truth(spec, zone, vehicles, per_frame, times)
+    calib = _calibration(spec, zone, rng)
+    calib_path = out / f"{name}.calib.json"
+    truth_path = out / f"{name}.truth.json"
+    calib_path.write_text(json.dumps(calib, indent=1))
+    truth_path.write_text(json.dumps(truth))
+    return SceneFiles(video_path, calib_path, truth_path)
+
+
+def _truth(spec: SceneSpec, zone: Sequence[tuple[float, float]], vehicles: list[Vehicle],
+           per_frame: dict[int, list[list[float]]], times: list[float]) -> dict[str, Any]:
+    duration = times[-1] + 1.0 / spec.rig.fps if times else 0.0
+    out_v: list[dict[str, Any]] = []
+    for v in vehicles:
+        zt = _zone_times(v, zone, duration)
+        rec: dict[str, Any] = {
+            "id": v.vid, "kind": v.spec.kind, "colour": v.spec.colour,
+            "size_m": list(v.spec.dims), "speed_kmh": v.spec.speed_kmh,
+            "accel_mps2": v.spec.accel_mps2, "lane_x_m": v.spec.lane_x_m,
+            "direction": v.spec.direction, "t_start_s": v.spec.t_start_s,
+            "y_start_m": v.y_start_m,
+            "near_contact": "rear" if v.spec.direction > 0 else "front",
+            "zone": zt,
+            "frame_fields": ["frame", "t_s", "u_near", "v_near", "x1", "y1", "x2", "y2",
+                             "visible_fraction", "in_image_fraction"],
+            "frames": per_frame[v.vid],
+        }
+        t_lo = t_hi = None
+        near = rec["near_contact"]
+        if zt is not None and all(zt[k][e] is not None for k in zt
+                                  for e in ("t_enter_s", "t_exit_s")):
+            # Visibility is judged while the contact point the engine measures (the one
+            # nearest the camera, lowest in the picture) is inside the zone.
+            t_lo, t_hi = zt[near]["t_enter_s"], zt[near]["t_exit_s"]
+        rec["crosses_zone"] = t_lo is not None
+        if zt is not None and t_lo is not None and t_hi is not None:
+            dist = abs(zt[near]["y_exit_m"] - zt[near]["y_enter_m"])  # type: ignore[operator]
+            rec["mean_zone_speed_kmh"] = dist / (t_hi - t_lo) * 3.6 if t_hi > t_lo else None
+            rows = [r for r in per_frame[v.vid] if t_lo <= r[1] <= t_hi]
+            vis = min((r[8] for r in rows), default=0.0)
+            inimg = min((r[9] for r in rows), default=0.0)
+            n_expected = sum(1 for t in times if t_lo <= t <= t_hi)
+            rec["min_visible_fraction_in_zone"] = vis
+            rec["min_in_image_fraction_in_zone"] = inimg
+            rec["occluded_in_zone"] = vis < OCCLUSION_VISIBLE_MIN
+            rec["truncated_in_zone"] = inimg < OCCLUSION_VISIBLE_MIN or len(rows) < n_expected
+            rec["fully_visible_in_zone"] = not (rec["occluded_in_zone"]
+                                                or rec["truncated_in_zone"])
+        out_v.append(rec)
+    rig = spec.rig
+    return {
+        "scene": {
+            "rig": asdict(rig), "road": asdict(spec.road), "duration_s": spec.duration_s,
+            "fps": rig.fps, "n_frames": len(times), "zone": [list(p) for p in zone],
+            "speed_limit_kmh": spec.speed_limit_kmh, "seed": spec.seed,
+            "noise_sigma": spec.noise_sigma, "shadows": spec.shadows,
+            "jpeg_quality": spec.jpeg_quality, "codec": spec.codec,
+        },
+        "frame_times_s": [round(t, 6) for t in times],
+        "vehicles": out_v,
+    }
+
+
+# -- varied scenes ------------------------------------------------------------------------------
+def schedule(spec: SceneSpec, zone: Sequence[tuple[float, float]], vs: VehicleSpec,
+             t_zone_s: float) -> VehicleSpec:
+    """Return vs with start time/position set so its centre crosses the zone middle at t_zone_s."""
+    probe = place_vehicles(replace(spec, vehicles=[replace(vs, t_start_s=0.0)]), zone)[0]
+    ymid = sum(p[1] for p in zone) / len(zone)
+    t_mid = probe.time_at_centre_y(ymid)
+    if t_mid is None:
+        raise ValueError("vehicle never reaches the zone")
+    return replace(vs, t_start_s=t_zone_s - t_mid, y_start_m=probe.y_start_m)
+
+
+def _conflict(a: Vehicle, b: Vehicle, t_end: float) -> bool:
+    """True when two vehicles would overlap (or tailgate within 3 m) before t_end."""
+    la, wa, _ = a.spec.dims
+    lb, wb, _ = b.spec.dims
+    if abs(a.spec.lane_x_m - b.spec.lane_x_m) >= (wa + wb) / 2 + 0.3:
+        return False
+    t0 = max(a.spec.t_start_s, b.spec.t_start_s)
+    for t in np.arange(t0, t_end, 0.05):
+        if abs(a.centre_y(float(t)) - b.centre_y(float(t))) < (la + lb) / 2 + 3.0:
+            return True
+    return False
+
+
+def lane_direction(road: RoadSpec, lane_x_m: float) -> int:
+    """Right-hand traffic seen along +y: the right half drives away, the left half towards."""
+    return 1 if lane_x_m >= (road.x0_m + road.x1_m) / 2 else -1
+
+
+def build_scene(base: SceneSpec, wanted: Sequence[tuple[VehicleSpec, float]],
+                tail_s: float = 1.5) -> SceneSpec:
+    """Schedule (vehicle, time its centre is mid-zone) pairs into a scene; a vehicle that
+    would run into one already placed is pushed later in 0.5 s steps."""
+    zone = list(base.zone) if base.zone is not None else auto_zone(base.rig, base.road)
+    base = replace(base, zone=zone)
+    placed: list[VehicleSpec] = []
+    last = 0.0
+    for vs, t_mid in wanted:
+        t = t_mid
+        for _ in range(40):
+            cand = schedule(base, zone, vs, t)
+            probe = place_vehicles(replace(base, vehicles=[*placed, cand]), zone)
+            horizon = t + 6.0
+            if not any(_conflict(probe[-1], other, horizon) for other in probe[:-1]):
+                break
+            t += 0.5
+        placed.append(cand)
+        last = max(last, t)
+    return replace(base, vehicles=placed, duration_s=last + tail_s + 1.0)
+
+
+def _occluding_pair(base: SceneSpec, lanes: tuple[float, float], speed_kmh: float,
+                    t_car: float) -> list[tuple[VehicleSpec, float]]:
+    """A truck in the lane nearer the camera and a faster car in the next lane, timed so
+    the truck sits on the camera's line of sight to the car while the car is mid-zone."""
+    rig, road = base.rig, base.road
+    a, b = sorted(lanes, key=lambda x: abs(x - rig.x_m))
+    d = lane_direction(road, a)
+    zone = base.zone or []
+    y_mid = sum(p[1] for p in zone) / max(len(zone), 1)
+    frac = (a - rig.x_m) / (b - rig.x_m) if b != rig.x_m else 1.0
+    # where the truck must be (along y) to stand between camera and car
+    y_truck = rig.y_m + min(max(frac, 0.3), 1.0) * (y_mid - rig.y_m)
+    t_truck = t_car + d * (y_mid - y_truck) / (speed_kmh / 3.6)
+    return [(VehicleSpec(speed_kmh, a, d, kind="truck", colour="white"), t_truck),
+            (VehicleSpec(speed_kmh + 15.0, b, d, kind="car", colour="red"), t_car)]
+
+
+def random_scene(seed: int, rig: CameraRig | None = None, n_vehicles: int = 4,
+                 speeds_kmh: tuple[float, float] = (20, 150), occlusion: bool = True,
+                 **overrides: Any) -> SceneSpec:
+    """A varied scene: random kinds, colours, lanes (direction follows the lane) and speeds,
+    spaced 2-3.5 s apart; ``occlusion`` adds a car overtaking a truck in the next lane."""
+    rng = np.random.default_rng(seed)
+    if rig is None:
+        rig = CameraRig(height_m=float(rng.uniform(5, 9)), tilt_deg=float(rng.uniform(10, 22)),
+                        pan_deg=float(rng.uniform(-12, 12)), focal_px=float(rng.uniform(500, 800)),
+                        width=640, height=360, fps=30.0, x_m=float(rng.uniform(-9, 9)))
+    road = overrides.pop("road", RoadSpec())
+    base = SceneSpec(rig=rig, vehicles=[], duration_s=1.0, road=road, seed=seed, **overrides)
+    zone = list(base.zone) if base.zone is not None else auto_zone(rig, road)
+    base = replace(base, zone=zone)
+    zx = [p[0] for p in zone]
+    lanes = [road.lane_centre(i) for i in range(road.n_lanes)
+             if min(zx) < road.lane_centre(i) < max(zx)]
+    kinds = ["car", "car", "car", "suv", "van", "truck", "motorcycle"]
+    wanted: list[tuple[VehicleSpec, float]] = []
+    t = 1.0
+    if occlusion:
+        # placed first so that conflict pushes (which move one vehicle) cannot split it
+        pairs = [(a, b) for a, b in itertools.pairwise(lanes)
+                 if lane_direction(road, a) == lane_direction(road, b)]
+        if pairs:
+            wanted += _occluding_pair(base, pairs[int(rng.integers(0, len(pairs)))],
+                                      float(rng.uniform(60, 100)), t + 1.0)
+            t += 3.5
+    for _ in range(n_vehicles):
+        lane = float(rng.choice(lanes))
+        wanted.append((VehicleSpec(
+            speed_kmh=float(rng.uniform(*speeds_kmh)),
+            lane_x_m=lane + float(rng.uniform(-0.3, 0.3)),
+            direction=lane_direction(road, lane),
+            kind=str(rng.choice(kinds)), colour=str(rng.choice(list(COLOURS)))), t))
+        t += float(rng.uniform(2.0, 3.5))
+    return build_scene(base, wanted)
+
+
+def scene_summary(files: SceneFiles) -> dict[str, Any]:
+    """Small human-readable digest of a rendered scene's truth (for logs)."""
+    truth = json.loads(Path(files.truth_path).read_text())
+    return {
+        "n_frames": truth["scene"]["n_frames"],
+        "vehicles": [{k: v[k] for k in ("id", "kind", "speed_kmh", "direction", "lane_x_m",
+                                        "crosses_zone")} for v in truth["vehicles"]],
+    }
+
