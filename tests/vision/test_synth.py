@@ -136,7 +136,7 @@ def test_distorted_calibration_has_intrinsics(tmp_path: Path) -> None:
     # cv2.undistortPoints' default 5 iterations do not converge at the corners of a strong
     # barrel lens; iterate to convergence so the test checks the file, not OpenCV's default.
     crit = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200, 1e-12)
-    und = cv2.undistortPointsIter(image.reshape(-1, 1, 2), k, d, None, None, crit)
+    und = cv2.undistortPointsIter(image.reshape(-1, 1, 2), k, d, np.eye(3), np.eye(3), crit)
     und = und.reshape(-1, 2)
     # undistorted normalised points and road points must be related by a homography
     h, _ = cv2.findHomography(np.array(calib["world_points"]), und)
@@ -148,7 +148,7 @@ def test_contact_points_land_where_truth_says(
         rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
     """In the decoded video, the vehicle ends at its truth contact row: just above differs
     from the empty road, just below does not."""
-    spec, video, _, truth_path = rendered
+    _, video, _, truth_path = rendered
     truth = json.loads(truth_path.read_text())
     cap = cv2.VideoCapture(str(video))
     frames = []
@@ -165,7 +165,7 @@ def test_contact_points_land_where_truth_says(
         t_mid = 0.5 * (v["zone"][v["near_contact"]]["t_enter_s"]
                        + v["zone"][v["near_contact"]]["t_exit_s"])
         row = min(v["frames"], key=lambda r: abs(r[1] - t_mid))
-        u, vv = int(round(row[2])), int(round(row[3]))
+        u, vv = round(row[2]), round(row[3])
         diff = np.abs(frames[row[0]] - background).sum(axis=2)
         # compare a few pixels either side of the contact point along the bottom edge
         above = diff[vv - 3, u - 2:u + 3].mean()
