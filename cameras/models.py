@@ -60,6 +60,35 @@ class Camera(models.Model):
         return f"{self.code} — {self.name}"
 
 
+class CalibrationStill(models.Model):
+    """A picture of the road the operator clicks calibration points on.
+
+    Grabbed from the camera's own source or uploaded; kept after a calibration version is
+    saved so a hearing can see what the points were clicked on.
+    """
+
+    class Origin(models.TextChoices):
+        GRAB = "grab", _("Grabbed from the camera source")
+        UPLOAD = "upload", _("Uploaded by an operator")
+
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="stills")
+    image = models.FileField(upload_to="calibration-stills/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["camera", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.camera.code} still {self.pk} ({self.width}x{self.height})"
+
+
 class Calibration(models.Model):
     """One immutable version of a camera's road-plane calibration (the contract JSON)."""
 
@@ -69,6 +98,10 @@ class Calibration(models.Model):
     residual_rms_m = models.FloatField()
     max_residual_m = models.FloatField()
     still = models.FileField(upload_to="calibration-stills/", blank=True)
+    # The still the points were clicked on (None for imported or worker-made versions).
+    source_still = models.ForeignKey(
+        CalibrationStill, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -92,6 +125,7 @@ class CalibrationCertificate(models.Model):
     valid_from = models.DateField()
     valid_until = models.DateField()
     document = models.FileField(upload_to="certificates/", blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -111,6 +145,10 @@ class SelfTest(models.Model):
     # Each check's name, measured value, limit and verdict, so a hearing can read them.
     checks = models.JSONField(default=list)
     reason = models.TextField(blank=True)
+    # The calibration version whose reference distances were checked (None: none existed).
+    calibration = models.ForeignKey(
+        "Calibration", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["camera", "-ran_at"]
