@@ -1,0 +1,323 @@
+"""Vehicle detectors: ultralytics YOLO, and an OpenCV motion detector as the fallback.
+
+Both return :class:`Detection` lists in full-image pixel coordinates. Only the bottom edge
+of a box matters for speed (the road-contact point), so both detectors may work on a
+region of interest around the measurement zone and at reduced scale to save CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from cameras.vision.errors import DetectorError
+
+log = logging.getLogger(__name__)
+
+Roi = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels
+VEHICLE_CLASSES: dict[int, str] = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
+WEIGHTS_ENV = "FAIRSPEED_YOLO_WEIGHTS"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One box: (x1, y1, x2, y2) pixels, confidence in [0, 1], class name."""
+
+    xyxy: tuple[float, float, float, float]
+    conf: float
+    cls: str
+
+    @property
+    def contact_point(self) -> tuple[float, float]:
+        """Bottom-centre of the box: where the vehicle stands on the road (in the image)."""
+        x1, _, x2, y2 = self.xyxy
+        return ((x1 + x2) / 2.0, y2)
+
+
+class Detector(Protocol):
+    """What the pipeline needs from a detector."""
+
+    name: str
+
+    def detect(self, image: NDArray[np.uint8]) -> list[Detection]: ...
+
+    def describe(self) -> str: ...
+
+
+def _crop(image: NDArray[np.uint8], roi: Roi | None) -> tuple[NDArray[np.uint8], int, int]:
+    if roi is None:
+        return image, 0, 0
+    x0, y0, x1, y1 = roi
+    return image[y0:y1, x0:x1], x0, y0
+
+
+class MotionDetector:
+    """MOG2 background subtraction, shadows removed, blobs as vehicle boxes.
+
+    ``scale`` < 1 processes a downscaled image (boxes are mapped back to full resolution);
+    ``roi`` restricts work to the zone's image rectangle. MOG2 marks shadow pixels 127,
+    so thresholding at 200 keeps only real foreground: a cast shadow would otherwise drag
+    the box bottom (the contact point) away from the tyres.
+    """
+
+    name = "motion"
+
+    def __init__(
+        self,
+        roi: Roi | None = None,
+        scale: float | None = None,
+        max_side: int = 480,
+        min_area_px: float = 400.0,
+        history: int = 300,
+        var_threshold: float = 24.0,
+        warmup_frames: int = 10,
+        refine_bottom: bool = True,
+        cls: str = "car",
+    ) -> None:
+        self.refine_bottom = refine_bottom
+        self._small: NDArray[np.uint8] | None = None
+        self.roi = roi
+        self._fixed_scale = scale
+        self.max_side = max_side
+        self.min_area_px = min_area_px
+        self.cls = cls
+        self._mog = cv2.createBackgroundSubtractorMOG2(
+            history=history, varThreshold=var_threshold, detectShadows=True
+        )
+        self._open = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        self._close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+        self.last_mask: NDArray[np.uint8] | None = None
+        # MOG2's automatic rate 1/n learns fast while the model is young, and a uniformly
+        # coloured vehicle (or a plain van side) stays the same colour under each pixel for
+        # many frames, so its inside would fade into the background and the blob would
+        # split. Learn fast only for a short warm-up, then at 1/history.
+        self.warmup_frames = warmup_frames
+        self.learning_rate = 1.0 / history
+        self.frames_seen = 0
+
+    def _scale_for(self, shape: tuple[int, ...]) -> float:
+        if self._fixed_scale is not None:
+            return self._fixed_scale
+        return min(1.0, self.max_side / max(shape[0], shape[1]))
+
+    def describe(self) -> str:
+        return f"motion (MOG2, roi={self.roi}, max_side={self.max_side})"
+
+    def foreground(self, image: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float, int, int]:
+        """Update the background model; return (binary mask, scale, x offset, y offset)."""
+        crop, ox, oy = _crop(image, self.roi)
+        s = self._scale_for(crop.shape)
+        small = (
+            crop if s == 1.0 else cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        )
+        self._small = small
+        rate = -1.0 if self.frames_seen < self.warmup_frames else self.learning_rate
+        raw = self._mog.apply(small, learningRate=rate)
+        self.frames_seen += 1
+        # 255 = foreground, 127 = shadow: keep only the former.
+        _, mask = cv2.threshold(raw, 200, 255, cv2.THRESH_BINARY)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._open)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self._close)
+        self.last_mask = mask
+        return mask, s, ox, oy
+
+    def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
+        mask, s, ox, oy = self.foreground(image)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        if n <= 1:
+            return []
+        keep = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= self.min_area_px * s * s) + 1
+        if len(keep) == 0:
+            return []
+        st = stats[keep].astype(np.float64)
+        x, y = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_TOP]
+        w, h = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
+        fill = st[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1.0)
+        # Boxes in OpenCV's pixel-centre convention (pixel i spans [i - 0.5, i + 0.5)), the
+        # same as calibration image points: the last foreground row's index, not index + 1.
+        bottom = y + h - 1
+        if self.refine_bottom:
+            diff = self._difference(s)
+            if diff is not None:
+                bottom = np.array(
+                    [self._refined_bottom(diff, labels, int(k), st[i]) for i, k in enumerate(keep)]
+                )
+        boxes = np.c_[x, y, x + w - 1, bottom]
+        # Map back to full resolution: centre convention scales about -0.5.
+        boxes = (boxes + 0.5) / s - 0.5 + np.array([ox, oy, ox, oy], dtype=np.float64)
+        # A solid blob (vehicle) fills most of its box; scattered noise does not. The
+        # confidence lets ByteTrack's two-stage association tell them apart.
+        conf = np.clip(0.3 + 0.7 * fill, 0.0, 1.0)
+        return [
+            Detection((float(b[0]), float(b[1]), float(b[2]), float(b[3])), float(c), self.cls)
+            for b, c in zip(boxes, conf, strict=False)
+        ]
+
+    def _difference(self, s: float) -> NDArray[np.float32] | None:
+        """Per-pixel L1 colour difference between the last frame and the background."""
+        if self._small is None:
+            return None
+        bg = self._mog.getBackgroundImage()
+        if bg is None or bg.shape != self._small.shape:
+            return None
+        return np.asarray(
+            cv2.absdiff(self._small, bg).astype(np.float32).sum(axis=2), dtype=np.float32
+        )
+
+    @staticmethod
+    def _refined_bottom(
+        diff: NDArray[np.float32], labels: NDArray[np.int32], label: int, st: NDArray[np.float64]
+    ) -> float:
+        """Sub-pixel bottom edge from partial pixel coverage.
+
+        The foreground mask flips to 1 at any visible coverage, so blur, anti-aliasing and
+        codec ringing push the box bottom down by a pixel or two - and a constant pixel
+        offset becomes a *speed* error through perspective (a pixel spans more road far
+        away than near). The edge is instead placed where the coverage integrates to it:
+        below the last fully covered row, add each row's difference relative to the
+        vehicle interior (background level subtracted), as for an ideal area-sampled step.
+        """
+        x, y, w, h = (int(v) for v in st[:4])
+        last = y + h - 1
+        rows_in = np.arange(max(y, last - 5), max(y, last - 2) + 1)
+        cols = np.flatnonzero(
+            np.any(labels[max(y, last - 1) : last + 1, x : x + w] == label, axis=0)
+        )
+        if len(cols) == 0 or len(rows_in) == 0 or h < 6:
+            return float(last)
+        cols = cols + x
+        interior = float(np.median(diff[np.ix_(rows_in, cols)]))
+        below = diff[last + 3 : last + 6, cols] if last + 6 <= diff.shape[0] else None
+        base = float(np.median(below)) if below is not None and below.size else 0.0
+        if interior - base < 8.0:  # too little contrast to measure coverage
+            return float(last)
+        start = last - 2
+        profile = diff[start : min(diff.shape[0], last + 4), cols].mean(axis=1)
+        cover = np.clip((profile - base) / (interior - base), 0.0, 1.0)
+        # Row ``start`` is taken as fully covered: its lower boundary is start + 0.5.
+        return float(start + 0.5 + cover[1:].sum())
+
+
+class YoloDetector:
+    """ultralytics YOLO (any format it loads: .pt, .onnx, OpenVINO, TensorRT), vehicles only.
+
+    ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles after
+    letterboxing); ``motion_gate`` skips inference on frames where the motion detector
+    sees no foreground in the roi, which on a quiet road saves most of the CPU.
+    """
+
+    name = "yolo"
+
+    def __init__(
+        self,
+        weights: str | Path,
+        roi: Roi | None = None,
+        conf: float = 0.1,
+        imgsz: int = 640,
+        classes: Sequence[int] = tuple(VEHICLE_CLASSES),
+        motion_gate: MotionDetector | None = None,
+        min_foreground_frac: float = 0.002,
+    ) -> None:
+        path = Path(weights)
+        if not path.exists():
+            raise DetectorError(f"YOLO weights {path} do not exist")
+        os.environ.setdefault("YOLO_OFFLINE", "1")  # never download anything at run time
+        try:
+            from ultralytics import YOLO
+        except ImportError as exc:  # pragma: no cover - ultralytics is a dependency
+            raise DetectorError("the yolo detector needs the ultralytics package") from exc
+        try:
+            self.model: Any = YOLO(str(path), task="detect")
+        except Exception as exc:
+            raise DetectorError(f"cannot load YOLO weights {path}: {exc}") from exc
+        self.weights = path
+        self.roi = roi
+        self.conf = conf
+        self.imgsz = imgsz
+        self.classes = list(classes)
+        self.motion_gate = motion_gate
+        self.min_foreground_frac = min_foreground_frac
+        self.frames_skipped = 0
+        self.frames_inferred = 0
+
+    def describe(self) -> str:
+        gate = "on" if self.motion_gate is not None else "off"
+        return f"yolo ({self.weights.name}, roi={self.roi}, imgsz={self.imgsz}, motion gate {gate})"
+
+    def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
+        if self.motion_gate is not None:
+            mask, _, _, _ = self.motion_gate.foreground(image)
+            if np.count_nonzero(mask) < self.min_foreground_frac * mask.size:
+                self.frames_skipped += 1
+                return []
+        crop, ox, oy = _crop(image, self.roi)
+        if crop.size == 0:
+            return []
+        self.frames_inferred += 1
+        result = self.model.predict(
+            crop, conf=self.conf, imgsz=self.imgsz, classes=self.classes, verbose=False
+        )[0]
+        boxes = result.boxes
+        if boxes is None or len(boxes) == 0:
+            return []
+        xyxy = boxes.xyxy.cpu().numpy().astype(np.float64) + np.array([ox, oy, ox, oy])
+        confs = boxes.conf.cpu().numpy()
+        clss = boxes.cls.cpu().numpy().astype(int)
+        names = result.names or {}
+        return [
+            Detection(
+                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                float(c),
+                str(VEHICLE_CLASSES.get(k, names.get(k, str(k)))),
+            )
+            for b, c, k in zip(xyxy, confs, clss, strict=False)
+        ]
+
+
+def resolve_weights(weights: str | Path | None) -> Path | None:
+    """The weights to use: the argument, else $FAIRSPEED_YOLO_WEIGHTS, else None."""
+    if weights:
+        return Path(weights)
+    env = os.environ.get(WEIGHTS_ENV)
+    return Path(env) if env else None
+
+
+def make_detector(
+    kind: str = "auto",
+    weights: str | Path | None = None,
+    roi: Roi | None = None,
+    motion_gate: bool = False,
+    min_area_px: float = 400.0,
+) -> Detector:
+    """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
+
+    Call ``.describe()`` on the result to report the choice to the operator.
+    """
+    if kind not in ("auto", "yolo", "motion"):
+        raise DetectorError(f"unknown detector {kind!r}: use auto, yolo or motion")
+    path = resolve_weights(weights)
+    gate = MotionDetector(roi=roi, min_area_px=min_area_px) if motion_gate else None
+    if kind == "motion":
+        det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px)
+    elif kind == "yolo":
+        if path is None:
+            raise DetectorError(
+                f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
+            )
+        det = YoloDetector(path, roi=roi, motion_gate=gate)
+    elif path is not None and path.exists():
+        det = YoloDetector(path, roi=roi, motion_gate=gate)
+    else:
+        if path is not None:
+            log.warning("YOLO weights %s not found; using the motion detector", path)
+        det = MotionDetector(roi=roi, min_area_px=min_area_px)
+    log.info("detector: %s", det.describe())
+    return det

@@ -1,0 +1,339 @@
+"""Speed from a finished track: road-plane fit over the zone, sanity checks, uncertainty.
+
+A vehicle is located by its road-contact point - the bottom-centre of its box - projected
+onto the road plane. The box centre would be wrong: it sits on the vehicle body, above the
+road, and the homography is only valid *on* the road, so a centre point lands metres too far
+away and its apparent speed is inflated by the height/camera-height ratio.
+
+The along-road position is fitted against timestamp robustly, over the whole zone and over
+its two halves independently. The halves must agree within 3 %, and the *lower* half speed
+is reported: an over-reading can ticket an innocent driver, an under-reading cannot.
+The expanded uncertainty U (k = 2) combines the fit's slope standard error, the
+calibration uncertainty over the travelled distance, and timestamp jitter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cameras.vision.fit import LineFit, robust_line_fit
+from cameras.vision.geometry import RoadPlane
+from cameras.vision.track import Track
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+MS_TO_KMH = 3.6
+
+REJECT_REASONS = (
+    "too_few_samples",
+    "incomplete_zone",
+    "identity_switch",
+    "occlusion_or_merge",
+    "non_monotonic",
+    "lane_change",
+    "halves_disagree",
+    "high_uncertainty",
+)
+
+
+@dataclass(frozen=True)
+class SpeedConfig:
+    """Thresholds of the estimator; each one is a decision someone may have to defend."""
+
+    min_samples: int = 8
+    min_half_samples: int = 3
+    halves_tolerance: float = 0.03  # relative disagreement allowed between the halves
+    max_uncertainty_kmh: float = 3.0  # U above max(this, frac * speed) is rejected
+    max_uncertainty_frac: float = 0.03
+    lane_change_m: float = 1.2  # lateral drift across the zone
+    jump_m: float = 1.5  # position step off the fitted line: another vehicle took the id
+    jump_sigmas: float = 8.0
+    size_jump_ratio: float = 1.8  # width AND height change at once: another vehicle
+    area_change_ratio: float = 1.4  # scale-normalised box area step: occlusion or merge
+    aspect_change_ratio: float = 1.4
+    overlap_iou: float = 0.15  # box overlap with another track inside the zone
+    reverse_m: float = 0.6  # backward travel beyond noise: reversal
+    min_travel_m: float = 3.0  # tracks that moved less are not vehicles passing (ghosts)
+    edge_margin_px: float = 2.0  # boxes this close to the frame/roi edge are clipped
+    timestamp_sigma_s: float = 0.001  # jitter of one frame timestamp
+
+
+@dataclass
+class Passage:
+    """One vehicle's pass through the zone, measured (``valid``) or rejected with a reason."""
+
+    track_id: int
+    t_enter_s: float
+    t_exit_s: float
+    speed_kmh: float
+    uncertainty_kmh: float
+    world_x_m: float
+    cls: str
+    valid: bool
+    reject_reason: str | None
+    direction: str  # "toward" or "away" from the camera, or "unknown"
+    n_samples: int
+    speed_first_half_kmh: float
+    speed_second_half_kmh: float
+    speed_fit_kmh: float  # whole-zone fit (speed_kmh is the lower half, for enforcement)
+    distance_m: float
+    frame_indices: tuple[int, ...] = ()
+    boxes: tuple[tuple[float, float, float, float], ...] = ()
+    times_s: tuple[float, ...] = ()
+    details: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self, include_samples: bool = False) -> dict[str, Any]:
+        """The measurement contract (ARCHITECTURE.md); NaN becomes null."""
+
+        def num(x: float, nd: int = 3) -> float | None:
+            return None if not math.isfinite(x) else round(float(x), nd)
+
+        out: dict[str, Any] = {
+            "track_id": self.track_id,
+            "t_enter_s": num(self.t_enter_s),
+            "t_exit_s": num(self.t_exit_s),
+            "speed_kmh": num(self.speed_kmh, 2),
+            "uncertainty_kmh": num(self.uncertainty_kmh, 2),
+            "world_x_m": num(self.world_x_m, 2),
+            "class": self.cls,
+            "valid": self.valid,
+            "reject_reason": self.reject_reason,
+            "direction": self.direction,
+            "n_samples": self.n_samples,
+            "speed_first_half_kmh": num(self.speed_first_half_kmh, 2),
+            "speed_second_half_kmh": num(self.speed_second_half_kmh, 2),
+            "speed_fit_kmh": num(self.speed_fit_kmh, 2),
+            "distance_m": num(self.distance_m, 2),
+        }
+        if include_samples:
+            out["frames"] = list(self.frame_indices)
+            out["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
+            out["times_s"] = [round(t, 4) for t in self.times_s]
+        return out
+
+
+def points_in_polygon(points: FloatArray, poly: FloatArray) -> BoolArray:
+    """Even-odd ray casting, vectorised over points and edges."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=bool)
+    px, py = points[:, 0:1], points[:, 1:2]
+    ax, ay = poly[:, 0], poly[:, 1]
+    bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    straddles = (ay > py) != (by > py)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = ax + (py - ay) * (bx - ax) / (by - ay)
+    crossings = straddles & (px < x_cross)
+    inside = np.asarray(crossings.sum(axis=1) % 2 == 1)
+    return inside & np.all(np.isfinite(points), axis=1)
+
+
+def zone_extent_at(poly: FloatArray, x: float) -> tuple[float, float]:
+    """Along-road (y) extent of the polygon on the line at lateral position ``x``."""
+    ax, ay = poly[:, 0], poly[:, 1]
+    bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    hit = (np.minimum(ax, bx) <= x) & (x <= np.maximum(ax, bx)) & (ax != bx)
+    if not np.any(hit):
+        return float(ay.min()), float(ay.max())
+    ys = ay[hit] + (x - ax[hit]) * (by[hit] - ay[hit]) / (bx[hit] - ax[hit])
+    return float(ys.min()), float(ys.max())
+
+
+class SpeedEstimator:
+    """Turn a finished :class:`Track` into a :class:`Passage` (or None if it never was in
+    the zone). ``bounds`` is the image area the detector saw (x0, y0, x1, y1): boxes touching
+    it are clipped and their bottom edge is not a contact point."""
+
+    def __init__(
+        self,
+        plane: RoadPlane,
+        zone: FloatArray,
+        calibration_sigma_m: float,
+        bounds: tuple[float, float, float, float] | None = None,
+        config: SpeedConfig | None = None,
+    ) -> None:
+        self.plane = plane
+        self.zone = np.asarray(zone, dtype=np.float64)
+        self.calibration_sigma_m = calibration_sigma_m
+        self.bounds = bounds
+        self.config = config or SpeedConfig()
+
+    # -- per-sample quantities -----------------------------------------------------------
+    def contact_points(self, boxes: FloatArray) -> FloatArray:
+        """Image road-contact points: bottom-centre of each (N, 4) xyxy box."""
+        return np.c_[(boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]]
+
+    def _clipped(self, boxes: FloatArray) -> BoolArray:
+        if self.bounds is None:
+            return np.zeros(len(boxes), dtype=bool)
+        m = self.config.edge_margin_px
+        x0, y0, x1, y1 = self.bounds
+        return np.asarray(
+            (boxes[:, 0] <= x0 + m)
+            | (boxes[:, 2] >= x1 - m)
+            | (boxes[:, 3] >= y1 - m)
+            | (boxes[:, 1] <= y0 + m)
+        )
+
+    # -- the estimate --------------------------------------------------------------------
+    def estimate(self, track: Track) -> Passage | None:
+        cfg = self.config
+        if len(track.samples) < 3:
+            return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)
+        boxes_all = track.boxes()
+        times_all = track.times()
+        frames_all = track.frames()
+        overlap_all = track.overlaps()
+        usable = ~self._clipped(boxes_all)
+        world_all = self.plane.image_to_world(self.contact_points(boxes_all))
+        usable &= np.all(np.isfinite(world_all), axis=1)
+        inside = usable & points_in_polygon(world_all, self.zone)
+        if not np.any(inside):
+            return None
+        # Something that stands still (a parked car, a background-model ghost) does not
+        # pass through the zone: report nothing rather than a phantom.
+        y_usable = world_all[usable, 1]
+        if float(np.ptp(y_usable)) < cfg.min_travel_m:
+            return None
+
+        t, y, x = times_all[inside], world_all[inside, 1], world_all[inside, 0]
+        boxes = boxes_all[inside]
+        n = int(inside.sum())
+        dy_total = y[-1] - y[0]
+        sign = 1.0 if dy_total >= 0 else -1.0
+        contact_v = self.contact_points(boxes)[:, 1]
+        direction = "unknown"
+        if n >= 2 and contact_v[-1] != contact_v[0]:
+            direction = "toward" if contact_v[-1] > contact_v[0] else "away"
+        world_x = float(np.median(x))
+        y_lo, y_hi = zone_extent_at(self.zone, world_x)
+        y_entry, y_exit = (y_lo, y_hi) if sign > 0 else (y_hi, y_lo)
+        passage = Passage(
+            track_id=track.track_id,
+            t_enter_s=float(t[0]),
+            t_exit_s=float(t[-1]),
+            speed_kmh=float("nan"),
+            uncertainty_kmh=float("nan"),
+            world_x_m=world_x,
+            cls=track.cls,
+            valid=False,
+            reject_reason=None,
+            direction=direction,
+            n_samples=n,
+            speed_first_half_kmh=float("nan"),
+            speed_second_half_kmh=float("nan"),
+            speed_fit_kmh=float("nan"),
+            distance_m=float(abs(dy_total)),
+            frame_indices=tuple(int(f) for f in frames_all[inside]),
+            boxes=tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes),
+            times_s=tuple(float(v) for v in t),
+        )
+
+        def reject(reason: str) -> Passage:
+            passage.reject_reason = reason
+            return passage
+
+        if n < cfg.min_samples or np.ptp(t) <= 0:
+            return reject("too_few_samples")
+        fit = robust_line_fit(t, y)
+        passage.speed_fit_kmh = abs(fit.slope) * MS_TO_KMH
+        dt = np.diff(t)
+        step = float(np.median(np.abs(np.diff(y)))) if n > 1 else 0.0
+        t_enter, t_exit = fit.time_at(y_entry), fit.time_at(y_exit)
+        dt_med = float(np.median(dt))
+        if math.isfinite(t_enter) and math.isfinite(t_exit):
+            passage.t_enter_s = float(np.clip(t_enter, t[0] - dt_med, t[0]))
+            passage.t_exit_s = float(np.clip(t_exit, t[-1], t[-1] + dt_med))
+
+        # Entry and exit must be seen: a track that starts mid-zone may have started on a
+        # merged blob or after an occlusion; its speed would rest on part of the zone only.
+        tol = max(0.5, 1.5 * step)
+        y_seen = world_all[usable, 1] * sign
+        if y_seen.min() > y_entry * sign + tol or y_seen.max() < y_exit * sign - tol:
+            return reject("incomplete_zone")
+
+        # Another vehicle taking over the id shows as a position step off the line, a
+        # lateral step, or a box whose width and height change together.
+        jump = max(cfg.jump_m, cfg.jump_sigmas * fit.sigma)
+        w_box = boxes[:, 2] - boxes[:, 0]
+        h_box = boxes[:, 3] - boxes[:, 1]
+        ppm = self.plane.pixels_per_metre(world_all[inside])
+        w_n, h_n = w_box / ppm, h_box / ppm  # perspective-normalised size (roughly metres)
+        r_w = np.exp(np.abs(np.diff(np.log(np.maximum(w_n, 1e-9)))))
+        r_h = np.exp(np.abs(np.diff(np.log(np.maximum(h_n, 1e-9)))))
+        if (
+            np.any(np.abs(fit.residuals) > jump)
+            or np.any(np.abs(np.diff(x)) > cfg.jump_m)
+            or np.any((r_w > cfg.size_jump_ratio) & (r_h > cfg.size_jump_ratio))
+        ):
+            return reject("identity_switch")
+
+        # Occlusion or two vehicles merged into one box: the normalised area or the aspect
+        # ratio changes abruptly, or the box overlaps another track's.
+        area = w_n * h_n
+        r_area = np.exp(np.abs(np.diff(np.log(np.maximum(area, 1e-12)))))
+        aspect = w_box / np.maximum(h_box, 1e-9)
+        r_aspect = np.exp(np.abs(np.diff(np.log(np.maximum(aspect, 1e-9)))))
+        if (
+            np.any(r_area > cfg.area_change_ratio)
+            or np.any(r_aspect > cfg.aspect_change_ratio)
+            or np.any(overlap_all[inside] > cfg.overlap_iou)
+        ):
+            return reject("occlusion_or_merge")
+
+        progress = y * sign
+        back = np.maximum.accumulate(progress) - progress
+        if np.any(back > max(cfg.reverse_m, 4.0 * fit.sigma)) or fit.slope * sign <= 0:
+            return reject("non_monotonic")
+
+        lateral = robust_line_fit(t, x)
+        drift = abs(lateral.slope) * float(np.ptp(t))
+        if drift > cfg.lane_change_m:
+            return reject("lane_change")
+
+        # Two halves of the zone, in travel order, fitted independently.
+        y_mid = 0.5 * (y_lo + y_hi)
+        first = progress < y_mid * sign
+        halves: list[LineFit] = []
+        for mask in (first, ~first):
+            if mask.sum() < cfg.min_half_samples or np.ptp(t[mask]) <= 0:
+                return reject("too_few_samples")
+            halves.append(robust_line_fit(t[mask], y[mask]))
+        v1, v2 = (abs(h.slope) for h in halves)
+        passage.speed_first_half_kmh = v1 * MS_TO_KMH
+        passage.speed_second_half_kmh = v2 * MS_TO_KMH
+        low = 0 if v1 <= v2 else 1
+        v = (v1, v2)[low]
+        passage.speed_kmh = v * MS_TO_KMH
+
+        # Uncertainty of the reported (lower) half: slope standard error; calibration
+        # sigma of two positions over the half's travelled distance; timestamp jitter of
+        # two instants over the half's duration.
+        half = halves[low]
+        hmask = first if low == 0 else ~first
+        dist = float(np.ptp(y[hmask]))
+        dur = float(np.ptp(t[hmask]))
+        u_fit = half.slope_se
+        u_cal = v * math.sqrt(2.0) * self.calibration_sigma_m / max(dist, 1e-6)
+        u_time = v * math.sqrt(2.0) * cfg.timestamp_sigma_s / max(dur, 1e-6)
+        u = math.sqrt(u_fit**2 + u_cal**2 + u_time**2)
+        passage.uncertainty_kmh = 2.0 * u * MS_TO_KMH
+        passage.details = {
+            "u_fit_kmh": u_fit * MS_TO_KMH,
+            "u_cal_kmh": u_cal * MS_TO_KMH,
+            "u_time_kmh": u_time * MS_TO_KMH,
+            "fit_sigma_m": fit.sigma,
+            "lateral_drift_m": drift,
+        }
+
+        if abs(v1 - v2) > cfg.halves_tolerance * max(min(v1, v2), 1e-9):
+            return reject("halves_disagree")
+        limit = max(cfg.max_uncertainty_kmh, cfg.max_uncertainty_frac * passage.speed_kmh)
+        if passage.uncertainty_kmh > limit:
+            return reject("high_uncertainty")
+        passage.valid = True
+        return passage

@@ -1,0 +1,190 @@
+"""Multi-object tracking with ultralytics' ByteTrack, for YOLO and motion detections alike.
+
+Each track keeps its full history of (frame index, timestamp, box, confidence). The
+history stores the *detector's* box for the frame, not ByteTrack's Kalman estimate: the
+Kalman filter smooths with a constant-velocity prior whose lag depends on speed, and the
+speed fit downstream must see raw, unbiased measurements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cameras.vision.detect import Detection
+
+FloatArray = NDArray[np.float64]
+
+
+class _Boxes:
+    """The slice of ultralytics ``Boxes`` that BYTETracker reads: xywh, xyxy, conf, cls."""
+
+    def __init__(self, xyxy: FloatArray, conf: FloatArray, cls: FloatArray) -> None:
+        self.xyxy = xyxy
+        self.conf = conf
+        self.cls = cls
+
+    @property
+    def xywh(self) -> FloatArray:
+        xy = (self.xyxy[:, :2] + self.xyxy[:, 2:]) / 2.0
+        wh = self.xyxy[:, 2:] - self.xyxy[:, :2]
+        return np.concatenate([xy, wh], axis=1)
+
+    def __len__(self) -> int:
+        return len(self.conf)
+
+    def __getitem__(self, idx: Any) -> _Boxes:
+        return _Boxes(self.xyxy[idx], self.conf[idx], self.cls[idx])
+
+
+@dataclass(frozen=True)
+class TrackSample:
+    """One observation of a track. ``overlap`` is the largest IoU with another track's box
+    in the same frame (occlusion/merge evidence)."""
+
+    frame_index: int
+    t_s: float
+    xyxy: tuple[float, float, float, float]
+    conf: float
+    overlap: float = 0.0
+
+
+@dataclass
+class Track:
+    """A tracked vehicle and its history, oldest first."""
+
+    track_id: int
+    samples: list[TrackSample] = field(default_factory=list)
+    class_votes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cls(self) -> str:
+        """Majority class over the history (a truck is sometimes briefly a car)."""
+        if not self.class_votes:
+            return "vehicle"
+        return max(self.class_votes.items(), key=lambda kv: kv[1])[0]
+
+    @property
+    def last_frame(self) -> int:
+        return self.samples[-1].frame_index if self.samples else -1
+
+    def frames(self) -> NDArray[np.int64]:
+        return np.array([s.frame_index for s in self.samples], dtype=np.int64)
+
+    def times(self) -> FloatArray:
+        return np.array([s.t_s for s in self.samples], dtype=np.float64)
+
+    def boxes(self) -> FloatArray:
+        return np.array([s.xyxy for s in self.samples], dtype=np.float64).reshape(-1, 4)
+
+    def confs(self) -> FloatArray:
+        return np.array([s.conf for s in self.samples], dtype=np.float64)
+
+    def overlaps(self) -> FloatArray:
+        return np.array([s.overlap for s in self.samples], dtype=np.float64)
+
+
+def pairwise_iou(boxes: FloatArray) -> FloatArray:
+    """IoU matrix of (N, 4) xyxy boxes, zero on the diagonal."""
+    if len(boxes) == 0:
+        return np.zeros((0, 0))
+    x1 = np.maximum(boxes[:, None, 0], boxes[None, :, 0])
+    y1 = np.maximum(boxes[:, None, 1], boxes[None, :, 1])
+    x2 = np.minimum(boxes[:, None, 2], boxes[None, :, 2])
+    y2 = np.minimum(boxes[:, None, 3], boxes[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    union = area[:, None] + area[None, :] - inter
+    iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    np.fill_diagonal(iou, 0.0)
+    return np.asarray(iou)
+
+
+class ByteTrackTracker:
+    """ByteTrack (ultralytics) fed with our detections; keeps per-track histories.
+
+    A track is finished once it has not been matched for ``lost_frames`` frames, which is
+    also ByteTrack's buffer so that a finished id is never revived.
+    """
+
+    def __init__(
+        self,
+        lost_frames: int = 15,
+        high_thresh: float = 0.25,
+        low_thresh: float = 0.1,
+        new_track_thresh: float = 0.3,
+        match_thresh: float = 0.8,
+    ) -> None:
+        from ultralytics.trackers.byte_tracker import BYTETracker
+
+        args = SimpleNamespace(
+            tracker_type="bytetrack",
+            track_high_thresh=high_thresh,
+            track_low_thresh=low_thresh,
+            new_track_thresh=new_track_thresh,
+            track_buffer=lost_frames,
+            match_thresh=match_thresh,
+            fuse_score=True,
+        )
+        self._bt = BYTETracker(args)
+        self.lost_frames = lost_frames
+        self.active: dict[int, Track] = {}
+        self._class_ids: dict[str, int] = {}
+        self._class_names: dict[int, str] = {}
+
+    def _class_id(self, name: str) -> int:
+        if name not in self._class_ids:
+            self._class_ids[name] = len(self._class_ids)
+            self._class_names[self._class_ids[name]] = name
+        return self._class_ids[name]
+
+    def update(self, frame_index: int, t_s: float, detections: Sequence[Detection]) -> list[Track]:
+        """Associate this frame's detections; return the tracks matched in this frame."""
+        n = len(detections)
+        xyxy = np.array([d.xyxy for d in detections], dtype=np.float64).reshape(n, 4)
+        conf = np.array([d.conf for d in detections], dtype=np.float64)
+        cls = np.array([self._class_id(d.cls) for d in detections], dtype=np.float64)
+        self._bt.update(_Boxes(xyxy, conf, cls))
+        # Read matches from ByteTrack's own track list rather than its output: the output
+        # omits a track's first (unconfirmed) frame, and near the zone entry every sample
+        # counts. Unconfirmed one-frame tracks that never confirm end up as 1-sample
+        # histories, which the estimator ignores.
+        current = [
+            st
+            for st in self._bt.tracked_stracks
+            if st.frame_id == self._bt.frame_id and 0 <= int(st.idx) < n
+        ]
+        if not current:
+            return []
+        det_idx = np.array([int(st.idx) for st in current], dtype=int)
+        raw = xyxy[det_idx]
+        overlap = pairwise_iou(raw).max(axis=1) if len(raw) > 1 else np.zeros(len(raw))
+        updated: list[Track] = []
+        for st, di, ov in zip(current, det_idx, overlap, strict=False):
+            tid = int(st.track_id)
+            track = self.active.get(tid)
+            if track is None:
+                track = self.active[tid] = Track(tid)
+            d = detections[int(di)]
+            track.samples.append(TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov)))
+            track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1
+            updated.append(track)
+        return updated
+
+    def pop_finished(self, frame_index: int) -> list[Track]:
+        """Remove and return tracks unmatched for more than ``lost_frames`` frames."""
+        done = [t for t in self.active.values() if frame_index - t.last_frame > self.lost_frames]
+        for t in done:
+            del self.active[t.track_id]
+        return done
+
+    def flush(self) -> list[Track]:
+        """End of stream: every remaining track is finished."""
+        done = list(self.active.values())
+        self.active.clear()
+        return done
