@@ -15,15 +15,15 @@ def test_healthz_reports_database_broker_and_storage(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_healthz_says_503_when_the_broker_is_down(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_says_503_when_the_broker_is_down(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from enforcement.celery import app
 
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = original
+    # Celery resolves the write URL separately from broker_url: point both nowhere.
+    for key in ("broker_url", "broker_write_url"):
+        monkeypatch.setitem(app.conf, key, "redis://127.0.0.1:1/0")  # nothing listens on 1
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
 
