@@ -31,6 +31,8 @@ FloatArray = NDArray[np.float64]
 
 DEFAULT_SURVEY_SIGMA_M = 0.03
 DEFAULT_MAX_RESIDUAL_M = 0.5
+# Below this a pixel of box error is more than a metre of road: no speed can be trusted.
+MIN_PIXELS_PER_METRE = 1.0
 
 
 def _segments_cross(p1: FloatArray, p2: FloatArray, q1: FloatArray, q2: FloatArray) -> bool:
@@ -56,10 +58,6 @@ def validate_zone(zone: FloatArray) -> None:
         raise CalibrationError(
             f"zone needs at least 3 corners (road-plane metres), got {len(zone)}"
         )
-    if abs(polygon_area(zone)) < 1.0:
-        raise CalibrationError(
-            "zone has (nearly) no area: its corners must enclose the measured stretch of road"
-        )
     n = len(zone)
     for i in range(n):
         for j in range(i + 1, n):
@@ -69,6 +67,10 @@ def validate_zone(zone: FloatArray) -> None:
                 raise CalibrationError(
                     f"zone edges {i} and {j} cross: list the corners in order around the polygon"
                 )
+    if abs(polygon_area(zone)) < 1.0:
+        raise CalibrationError(
+            "zone has (nearly) no area: its corners must enclose the measured stretch of road"
+        )
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,12 @@ class Calibration:
             raise CalibrationError(
                 f"zone corners {behind} lie at or behind the horizon of this homography, so the "
                 "zone would fold in the image: move the zone nearer the camera or fix the points"
+            )
+        ppm = plane.pixels_per_metre(self.zone)
+        if np.any(~np.isfinite(ppm) | (ppm < MIN_PIXELS_PER_METRE)):
+            raise CalibrationError(
+                f"the zone reaches so near the horizon that one pixel spans more than "
+                f"{1 / MIN_PIXELS_PER_METRE:.0f} m of road: shorten the zone towards the camera"
             )
         object.__setattr__(self, "plane", plane)
 

@@ -22,7 +22,7 @@ FloatArray = NDArray[np.float64]
 # relative to the largest singular value of Hartley-normalised data, so they do not depend on
 # the units (pixels, metres) or on where the origin was surveyed.
 _COLLINEAR_RATIO = 1e-3
-_DEGENERATE_RATIO = 1e-4
+_DEGENERATE_RATIO = 1e-3
 
 
 def as_points(points: ArrayLike, name: str = "points") -> FloatArray:
@@ -84,6 +84,8 @@ def dlt_conditioning(src: FloatArray, dst: FloatArray) -> float:
     a[1::2, 5] = -1
     a[1::2, 6:8] = s * d[:, 1:2]
     a[1::2, 8] = d[:, 1]
+    if len(a) < 9:  # 4 points give 8 rows: pad so that all 9 singular values exist
+        a = np.vstack([a, np.zeros((9 - len(a), 9))])
     sv = np.linalg.svd(a, compute_uv=False)
     return float(sv[-2] / sv[0])
 

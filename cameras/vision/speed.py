@@ -256,18 +256,26 @@ class SpeedEstimator:
         if y_seen.min() > y_entry * sign + tol or y_seen.max() < y_exit * sign - tol:
             return reject("incomplete_zone")
 
-        # Another vehicle taking over the id shows as a position step off the line, a
-        # lateral step, or a box whose width and height change together.
-        jump = max(cfg.jump_m, cfg.jump_sigmas * fit.sigma)
+        # Another vehicle taking over the id shows as a sudden position step (a
+        # discontinuity, unlike a reversal or an acceleration, which are gradual), a lateral step, or a box whose width and height change together.
+        # Per-sample position noise from second differences: independent of how the
+        # vehicle moves (a reversal or braking inflates line-fit residuals, not these).
+        d2 = np.diff(y, 2)
+        noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+        jump = max(cfg.jump_m, cfg.jump_sigmas * noise)
         w_box = boxes[:, 2] - boxes[:, 0]
         h_box = boxes[:, 3] - boxes[:, 1]
         ppm = self.plane.pixels_per_metre(world_all[inside])
         w_n, h_n = w_box / ppm, h_box / ppm  # perspective-normalised size (roughly metres)
         r_w = np.exp(np.abs(np.diff(np.log(np.maximum(w_n, 1e-9)))))
         r_h = np.exp(np.abs(np.diff(np.log(np.maximum(h_n, 1e-9)))))
+        # A step's departure from steady motion, between samples close in time (across a
+        # long gap the vehicle may legitimately have changed speed).
+        close = dt <= 2.5 * dt_med
+        step_dev = (np.diff(y) - fit.slope * dt)[close]
         if (
-            np.any(np.abs(fit.residuals) > jump)
-            or np.any(np.abs(np.diff(x)) > cfg.jump_m)
+            np.any(np.abs(step_dev) > jump)
+            or np.any(np.abs(np.diff(x)[close]) > cfg.jump_m)
             or np.any((r_w > cfg.size_jump_ratio) & (r_h > cfg.size_jump_ratio))
         ):
             return reject("identity_switch")
@@ -287,7 +295,7 @@ class SpeedEstimator:
 
         progress = y * sign
         back = np.maximum.accumulate(progress) - progress
-        if np.any(back > max(cfg.reverse_m, 4.0 * fit.sigma)) or fit.slope * sign <= 0:
+        if np.any(back > max(cfg.reverse_m, 4.0 * noise)) or fit.slope * sign <= 0:
             return reject("non_monotonic")
 
         lateral = robust_line_fit(t, x)

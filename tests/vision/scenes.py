@@ -16,6 +16,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.geometry import RoadPlane
+from cameras.vision.track import Track, TrackSample
+
 FloatArray = NDArray[np.float64]
 
 
@@ -167,3 +170,30 @@ class Scene:
             "speed_limit_kmh": 50,
             "fps": self.fps,
         }
+
+
+def vehicle_track(
+    camera: Camera,
+    vehicle: Vehicle,
+    times: FloatArray,
+    track_id: int = 1,
+    noise_px: float = 0.0,
+    seed: int = 0,
+) -> Track:
+    """A tracker history for ``vehicle``: the image box of its cuboid at each time."""
+    rng = np.random.default_rng(seed)
+    track = Track(track_id)
+    for i, t in enumerate(times):
+        pts = camera.project(vehicle.corners(float(t)))
+        box = np.r_[pts.min(axis=0), pts.max(axis=0)] + rng.normal(0.0, noise_px, 4)
+        xyxy = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        track.samples.append(TrackSample(i, float(t), xyxy, 0.9))
+        track.class_votes["car"] = track.class_votes.get("car", 0) + 1
+    return track
+
+
+def road_plane(camera: Camera, world: FloatArray | None = None) -> RoadPlane:
+    """The exact road plane of ``camera`` from surveyed road points (default: a grid)."""
+    if world is None:
+        world = np.array([[x, y] for x in (-6.0, 0.0, 6.0) for y in (10.0, 30.0, 50.0)])
+    return RoadPlane(camera.road_to_image(world), world)
