@@ -38,6 +38,9 @@ __all__ = [
     "SceneSpec",
     "VehicleSpec",
     "auto_zone",
+    "build_scene",
+    "lane_direction",
+    "occluding_pair",
     "place_vehicles",
     "project",
     "random_scene",
@@ -96,12 +99,20 @@ def _inside(rig: CameraRig, uv: FloatArray, margin: float, bottom: float) -> np.
     return ok
 
 
-def auto_zone(rig: CameraRig, road: RoadSpec, max_len_m: float = 30.0,
-              max_m_per_px: float = 0.15) -> list[tuple[float, float]]:
+def auto_zone(
+    rig: CameraRig,
+    road: RoadSpec,
+    max_len_m: float = 30.0,
+    max_m_per_px: float = 0.15,
+    vehicle_m: tuple[float, float, float] = (10.0, 2.5, 3.5),
+) -> list[tuple[float, float]]:
     """A rectangle over the lanes and the stretch of road every one of them is well seen.
 
     Well seen: lane centre inside the picture (with room below for the tracker to keep
-    the vehicle after it leaves) and at most ``max_m_per_px`` metres per image row.
+    the vehicle after it leaves), at most ``max_m_per_px`` metres per image row, and a
+    whole vehicle of ``vehicle_m`` (length, width, height; a truck by default) standing with
+    its near end there is inside the picture - otherwise the zone would measure vehicles
+    whose box is cut by the frame edge.
     """
     ys = np.arange(rig.y_m - 60.0, rig.y_m + 400.0, 0.25)
     intervals: dict[int, tuple[float, float]] = {}
@@ -109,6 +120,15 @@ def auto_zone(rig: CameraRig, road: RoadSpec, max_len_m: float = 30.0,
         pts = np.column_stack([np.full_like(ys, road.lane_centre(i)), ys])
         uv = project(rig, pts)
         ok = _inside(rig, uv, 0.04 * rig.width, 0.12 * rig.height)
+        length, width, height = vehicle_m
+        # The vehicle body spans [y, y + length] whichever way it drives: the near contact
+        # point is the end nearer the camera.
+        for dx in (-width / 2, width / 2):
+            for dy, z in ((0.0, 0.0), (0.0, height), (length, height)):
+                corner = np.column_stack(
+                    [np.full_like(ys, road.lane_centre(i) + dx), ys + dy, np.full_like(ys, z)]
+                )
+                ok &= _inside(rig, project(rig, corner), 1.0, 1.0)
         dv = np.abs(np.gradient(uv[:, 1]))
         with np.errstate(divide="ignore", invalid="ignore"):
             ok &= (0.25 / dv) <= max_m_per_px
@@ -125,18 +145,27 @@ def auto_zone(rig: CameraRig, road: RoadSpec, max_len_m: float = 30.0,
                 start = None
         if best[1] - best[0] >= 32:  # >= 8 m
             intervals[i] = (float(ys[best[0]]), float(ys[best[1] - 1]))
-    lanes = sorted(intervals)
-    while lanes:
-        lo = max(intervals[i][0] for i in lanes)
-        hi = min(intervals[i][1] for i in lanes)
-        if hi - lo >= 8.0 and lanes == list(range(lanes[0], lanes[-1] + 1)):
-            hi = min(hi, lo + max_len_m)
-            x0 = road.x0_m + lanes[0] * road.lane_width_m
-            x1 = road.x0_m + (lanes[-1] + 1) * road.lane_width_m
-            return [(x0, lo), (x1, lo), (x1, hi), (x0, hi)]
-        # drop the lane that limits the overlap most (an edge lane, to stay contiguous)
-        ends = [lanes[0], lanes[-1]]
-        lanes.remove(min(ends, key=lambda i: intervals[i][1] - intervals[i][0]))
+    # Pick the contiguous run of lanes whose common well-seen stretch is best: long
+    # stretches first (short zones give few samples), more lanes as the tie-breaker.
+    best_zone: list[tuple[float, float]] | None = None
+    best_score = 0.0
+    idx = sorted(intervals)
+    for a in range(len(idx)):
+        for b in range(a, len(idx)):
+            lanes = idx[a : b + 1]
+            if lanes != list(range(lanes[0], lanes[-1] + 1)):
+                break
+            lo = max(intervals[i][0] for i in lanes)
+            hi = min(min(intervals[i][1] for i in lanes), lo + max_len_m)
+            if hi - lo < 8.0:
+                continue
+            score = (hi - lo) * (1.0 + 0.15 * len(lanes))
+            if score > best_score:
+                x0 = road.x0_m + lanes[0] * road.lane_width_m
+                x1 = road.x0_m + (lanes[-1] + 1) * road.lane_width_m
+                best_score, best_zone = score, [(x0, lo), (x1, lo), (x1, hi), (x0, hi)]
+    if best_zone is not None:
+        return best_zone
     raise ValueError("no stretch of road is visible well enough for a zone")
 
 
@@ -165,7 +194,8 @@ def place_vehicles(spec: SceneSpec, zone: Sequence[tuple[float, float]]) -> list
                 # step forward from well behind the camera to the first visible position
                 y = rig.y_m - 80.0
                 while y < max(zone_y) and not _visible(
-                        rig, replace(probe, y_start_m=y).corners(0.0), planes):
+                    rig, replace(probe, y_start_m=y).corners(0.0), planes
+                ):
                     y += 0.5
                 y0 = y - 1.0
             else:
@@ -191,8 +221,9 @@ def _zone_span(zone: Sequence[tuple[float, float]], x: float) -> tuple[float, fl
     return (min(ys), max(ys)) if ys else None
 
 
-def _zone_times(v: Vehicle, zone: Sequence[tuple[float, float]], duration: float
-                ) -> dict[str, dict[str, float | None]] | None:
+def _zone_times(
+    v: Vehicle, zone: Sequence[tuple[float, float]], duration: float
+) -> dict[str, dict[str, float | None]] | None:
     span = _zone_span(zone, v.spec.lane_x_m)
     if span is None:
         return None
@@ -202,15 +233,17 @@ def _zone_times(v: Vehicle, zone: Sequence[tuple[float, float]], duration: float
         t_in = v.time_at_centre_y(y_in - off)
         t_out = v.time_at_centre_y(y_out - off)
         out[which] = {
-            "y_enter_m": y_in, "y_exit_m": y_out,
+            "y_enter_m": y_in,
+            "y_exit_m": y_out,
             "t_enter_s": t_in if t_in is not None and t_in <= duration else None,
             "t_exit_s": t_out if t_out is not None and t_out <= duration else None,
         }
     return out
 
 
-def _calibration(spec: SceneSpec, zone: Sequence[tuple[float, float]],
-                 rng: np.random.Generator) -> dict[str, Any]:
+def _calibration(
+    spec: SceneSpec, zone: Sequence[tuple[float, float]], rng: np.random.Generator
+) -> dict[str, Any]:
     rig, road = spec.rig, spec.road
     zy = [p[1] for p in zone]
     cand = road.dash_points(min(zy) - 15.0, max(zy) + 15.0)
@@ -260,8 +293,9 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
     times = [i / rig.fps for i in range(n_frames)]
     ext = ".avi" if spec.codec.upper() == "MJPG" else ".mp4"
     video_path = out / f"{name}{ext}"
-    writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter.fourcc(*spec.codec), rig.fps,
-                             (rig.width, rig.height))
+    writer = cv2.VideoWriter(
+        str(video_path), cv2.VideoWriter.fourcc(*spec.codec), rig.fps, (rig.width, rig.height)
+    )
     if not writer.isOpened():
         raise RuntimeError(f"cannot open a {spec.codec} video writer for {video_path}")
     cv2.setRNGSeed(spec.seed)
@@ -283,8 +317,9 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
                 cv2.randn(noise, np.zeros(3), np.full(3, spec.noise_sigma))
                 frame = np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
             if spec.jpeg_quality is not None:
-                ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY,
-                                                       int(spec.jpeg_quality)])
+                ok, buf = cv2.imencode(
+                    ".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(spec.jpeg_quality)]
+                )
                 if ok:
                     frame = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
             writer.write(frame)
@@ -293,12 +328,17 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
                 near = "rear" if v.spec.direction > 0 else "front"
                 yc = v.centre_y(t) + v.contact_offsets()[near]
                 uv = project(rig, np.array([[v.spec.lane_x_m, yc]]))[0]
-                per_frame[d.vid].append([
-                    i, round(t, 6), round(float(uv[0]), 3), round(float(uv[1]), 3),
-                    *(round(b, 2) for b in d.bbox),
-                    round(d.visible_px / d.own_px, 4),
-                    round(min(1.0, d.own_px / max(d.projected_area_px, 1.0)), 4),
-                ])
+                per_frame[d.vid].append(
+                    [
+                        i,
+                        round(t, 6),
+                        round(float(uv[0]), 3),
+                        round(float(uv[1]), 3),
+                        *(round(b, 2) for b in d.bbox),
+                        round(d.visible_px / d.own_px, 4),
+                        round(min(1.0, d.own_px / max(d.projected_area_px, 1.0)), 4),
+                    ]
+                )
     finally:
         writer.release()
 
@@ -311,28 +351,49 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
     return SceneFiles(video_path, calib_path, truth_path)
 
 
-def _truth(spec: SceneSpec, zone: Sequence[tuple[float, float]], vehicles: list[Vehicle],
-           per_frame: dict[int, list[list[float]]], times: list[float]) -> dict[str, Any]:
+def _truth(
+    spec: SceneSpec,
+    zone: Sequence[tuple[float, float]],
+    vehicles: list[Vehicle],
+    per_frame: dict[int, list[list[float]]],
+    times: list[float],
+) -> dict[str, Any]:
     duration = times[-1] + 1.0 / spec.rig.fps if times else 0.0
     out_v: list[dict[str, Any]] = []
     for v in vehicles:
         zt = _zone_times(v, zone, duration)
         rec: dict[str, Any] = {
-            "id": v.vid, "kind": v.spec.kind, "colour": v.spec.colour,
-            "size_m": list(v.spec.dims), "speed_kmh": v.spec.speed_kmh,
-            "accel_mps2": v.spec.accel_mps2, "lane_x_m": v.spec.lane_x_m,
-            "direction": v.spec.direction, "t_start_s": v.spec.t_start_s,
+            "id": v.vid,
+            "kind": v.spec.kind,
+            "colour": v.spec.colour,
+            "size_m": list(v.spec.dims),
+            "speed_kmh": v.spec.speed_kmh,
+            "accel_mps2": v.spec.accel_mps2,
+            "lane_x_m": v.spec.lane_x_m,
+            "direction": v.spec.direction,
+            "t_start_s": v.spec.t_start_s,
             "y_start_m": v.y_start_m,
             "near_contact": "rear" if v.spec.direction > 0 else "front",
             "zone": zt,
-            "frame_fields": ["frame", "t_s", "u_near", "v_near", "x1", "y1", "x2", "y2",
-                             "visible_fraction", "in_image_fraction"],
+            "frame_fields": [
+                "frame",
+                "t_s",
+                "u_near",
+                "v_near",
+                "x1",
+                "y1",
+                "x2",
+                "y2",
+                "visible_fraction",
+                "in_image_fraction",
+            ],
             "frames": per_frame[v.vid],
         }
         t_lo = t_hi = None
         near = rec["near_contact"]
-        if zt is not None and all(zt[k][e] is not None for k in zt
-                                  for e in ("t_enter_s", "t_exit_s")):
+        if zt is not None and all(
+            zt[k][e] is not None for k in zt for e in ("t_enter_s", "t_exit_s")
+        ):
             # Visibility is judged while the contact point the engine measures (the one
             # nearest the camera, lowest in the picture) is inside the zone.
             t_lo, t_hi = zt[near]["t_enter_s"], zt[near]["t_exit_s"]
@@ -348,17 +409,23 @@ def _truth(spec: SceneSpec, zone: Sequence[tuple[float, float]], vehicles: list[
             rec["min_in_image_fraction_in_zone"] = inimg
             rec["occluded_in_zone"] = vis < OCCLUSION_VISIBLE_MIN
             rec["truncated_in_zone"] = inimg < OCCLUSION_VISIBLE_MIN or len(rows) < n_expected
-            rec["fully_visible_in_zone"] = not (rec["occluded_in_zone"]
-                                                or rec["truncated_in_zone"])
+            rec["fully_visible_in_zone"] = not (rec["occluded_in_zone"] or rec["truncated_in_zone"])
         out_v.append(rec)
     rig = spec.rig
     return {
         "scene": {
-            "rig": asdict(rig), "road": asdict(spec.road), "duration_s": spec.duration_s,
-            "fps": rig.fps, "n_frames": len(times), "zone": [list(p) for p in zone],
-            "speed_limit_kmh": spec.speed_limit_kmh, "seed": spec.seed,
-            "noise_sigma": spec.noise_sigma, "shadows": spec.shadows,
-            "jpeg_quality": spec.jpeg_quality, "codec": spec.codec,
+            "rig": asdict(rig),
+            "road": asdict(spec.road),
+            "duration_s": spec.duration_s,
+            "fps": rig.fps,
+            "n_frames": len(times),
+            "zone": [list(p) for p in zone],
+            "speed_limit_kmh": spec.speed_limit_kmh,
+            "seed": spec.seed,
+            "noise_sigma": spec.noise_sigma,
+            "shadows": spec.shadows,
+            "jpeg_quality": spec.jpeg_quality,
+            "codec": spec.codec,
         },
         "frame_times_s": [round(t, 6) for t in times],
         "vehicles": out_v,
@@ -366,8 +433,9 @@ def _truth(spec: SceneSpec, zone: Sequence[tuple[float, float]], vehicles: list[
 
 
 # -- varied scenes ------------------------------------------------------------------------------
-def schedule(spec: SceneSpec, zone: Sequence[tuple[float, float]], vs: VehicleSpec,
-             t_zone_s: float) -> VehicleSpec:
+def schedule(
+    spec: SceneSpec, zone: Sequence[tuple[float, float]], vs: VehicleSpec, t_zone_s: float
+) -> VehicleSpec:
     """Return vs with start time/position set so its centre crosses the zone middle at t_zone_s."""
     probe = place_vehicles(replace(spec, vehicles=[replace(vs, t_start_s=0.0)]), zone)[0]
     ymid = sum(p[1] for p in zone) / len(zone)
@@ -395,8 +463,9 @@ def lane_direction(road: RoadSpec, lane_x_m: float) -> int:
     return 1 if lane_x_m >= (road.x0_m + road.x1_m) / 2 else -1
 
 
-def build_scene(base: SceneSpec, wanted: Sequence[tuple[VehicleSpec, float]],
-                tail_s: float = 1.5) -> SceneSpec:
+def build_scene(
+    base: SceneSpec, wanted: Sequence[tuple[VehicleSpec, float]], tail_s: float = 1.5
+) -> SceneSpec:
     """Schedule (vehicle, time its centre is mid-zone) pairs into a scene; a vehicle that
     would run into one already placed is pushed later in 0.5 s steps."""
     zone = list(base.zone) if base.zone is not None else auto_zone(base.rig, base.road)
@@ -417,8 +486,9 @@ def build_scene(base: SceneSpec, wanted: Sequence[tuple[VehicleSpec, float]],
     return replace(base, vehicles=placed, duration_s=last + tail_s + 1.0)
 
 
-def _occluding_pair(base: SceneSpec, lanes: tuple[float, float], speed_kmh: float,
-                    t_car: float) -> list[tuple[VehicleSpec, float]]:
+def occluding_pair(
+    base: SceneSpec, lanes: tuple[float, float], speed_kmh: float, t_car: float
+) -> list[tuple[VehicleSpec, float]]:
     """A truck in the lane nearer the camera and a faster car in the next lane, timed so
     the truck sits on the camera's line of sight to the car while the car is mid-zone."""
     rig, road = base.rig, base.road
@@ -430,45 +500,71 @@ def _occluding_pair(base: SceneSpec, lanes: tuple[float, float], speed_kmh: floa
     # where the truck must be (along y) to stand between camera and car
     y_truck = rig.y_m + min(max(frac, 0.3), 1.0) * (y_mid - rig.y_m)
     t_truck = t_car + d * (y_mid - y_truck) / (speed_kmh / 3.6)
-    return [(VehicleSpec(speed_kmh, a, d, kind="truck", colour="white"), t_truck),
-            (VehicleSpec(speed_kmh + 15.0, b, d, kind="car", colour="red"), t_car)]
+    return [
+        (VehicleSpec(speed_kmh, a, d, kind="truck", colour="white"), t_truck),
+        (VehicleSpec(speed_kmh + 15.0, b, d, kind="car", colour="red"), t_car),
+    ]
 
 
-def random_scene(seed: int, rig: CameraRig | None = None, n_vehicles: int = 4,
-                 speeds_kmh: tuple[float, float] = (20, 150), occlusion: bool = True,
-                 **overrides: Any) -> SceneSpec:
+def random_scene(
+    seed: int,
+    rig: CameraRig | None = None,
+    n_vehicles: int = 4,
+    speeds_kmh: tuple[float, float] = (20, 150),
+    occlusion: bool = True,
+    **overrides: Any,
+) -> SceneSpec:
     """A varied scene: random kinds, colours, lanes (direction follows the lane) and speeds,
     spaced 2-3.5 s apart; ``occlusion`` adds a car overtaking a truck in the next lane."""
     rng = np.random.default_rng(seed)
     if rig is None:
-        rig = CameraRig(height_m=float(rng.uniform(5, 9)), tilt_deg=float(rng.uniform(10, 22)),
-                        pan_deg=float(rng.uniform(-12, 12)), focal_px=float(rng.uniform(500, 800)),
-                        width=640, height=360, fps=30.0, x_m=float(rng.uniform(-9, 9)))
+        rig = CameraRig(
+            height_m=float(rng.uniform(5, 9)),
+            tilt_deg=float(rng.uniform(10, 22)),
+            pan_deg=float(rng.uniform(-12, 12)),
+            focal_px=float(rng.uniform(500, 800)),
+            width=640,
+            height=360,
+            fps=30.0,
+            x_m=float(rng.uniform(-9, 9)),
+        )
     road = overrides.pop("road", RoadSpec())
     base = SceneSpec(rig=rig, vehicles=[], duration_s=1.0, road=road, seed=seed, **overrides)
     zone = list(base.zone) if base.zone is not None else auto_zone(rig, road)
     base = replace(base, zone=zone)
     zx = [p[0] for p in zone]
-    lanes = [road.lane_centre(i) for i in range(road.n_lanes)
-             if min(zx) < road.lane_centre(i) < max(zx)]
+    lanes = [
+        road.lane_centre(i) for i in range(road.n_lanes) if min(zx) < road.lane_centre(i) < max(zx)
+    ]
     kinds = ["car", "car", "car", "suv", "van", "truck", "motorcycle"]
     wanted: list[tuple[VehicleSpec, float]] = []
     t = 1.0
     if occlusion:
         # placed first so that conflict pushes (which move one vehicle) cannot split it
-        pairs = [(a, b) for a, b in itertools.pairwise(lanes)
-                 if lane_direction(road, a) == lane_direction(road, b)]
+        pairs = [
+            (a, b)
+            for a, b in itertools.pairwise(lanes)
+            if lane_direction(road, a) == lane_direction(road, b)
+        ]
         if pairs:
-            wanted += _occluding_pair(base, pairs[int(rng.integers(0, len(pairs)))],
-                                      float(rng.uniform(60, 100)), t + 1.0)
+            wanted += occluding_pair(
+                base, pairs[int(rng.integers(0, len(pairs)))], float(rng.uniform(60, 100)), t + 1.0
+            )
             t += 3.5
     for _ in range(n_vehicles):
         lane = float(rng.choice(lanes))
-        wanted.append((VehicleSpec(
-            speed_kmh=float(rng.uniform(*speeds_kmh)),
-            lane_x_m=lane + float(rng.uniform(-0.3, 0.3)),
-            direction=lane_direction(road, lane),
-            kind=str(rng.choice(kinds)), colour=str(rng.choice(list(COLOURS)))), t))
+        wanted.append(
+            (
+                VehicleSpec(
+                    speed_kmh=float(rng.uniform(*speeds_kmh)),
+                    lane_x_m=lane + float(rng.uniform(-0.3, 0.3)),
+                    direction=lane_direction(road, lane),
+                    kind=str(rng.choice(kinds)),
+                    colour=str(rng.choice(list(COLOURS))),
+                ),
+                t,
+            )
+        )
         t += float(rng.uniform(2.0, 3.5))
     return build_scene(base, wanted)
 
@@ -478,7 +574,8 @@ def scene_summary(files: SceneFiles) -> dict[str, Any]:
     truth = json.loads(Path(files.truth_path).read_text())
     return {
         "n_frames": truth["scene"]["n_frames"],
-        "vehicles": [{k: v[k] for k in ("id", "kind", "speed_kmh", "direction", "lane_x_m",
-                                        "crosses_zone")} for v in truth["vehicles"]],
+        "vehicles": [
+            {k: v[k] for k in ("id", "kind", "speed_kmh", "direction", "lane_x_m", "crosses_zone")}
+            for v in truth["vehicles"]
+        ],
     }
-
