@@ -113,22 +113,31 @@ def burn_data_strip(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     """Return the image with a black strip below it carrying `lines` in white.
 
     Below, not over: the strip never hides part of the scene, and the frame pixels stay
-    exactly what was redacted.
+    exactly what was redacted. On narrow frames (320 px clips) lines wrap at double
+    spaces instead of shrinking the text below legibility.
     """
     w = image.shape[1]
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    scale = max(0.35, w / 1600)
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(0.35, w / 1600)
     thickness = 1 if scale < 0.8 else 2
-    widest = max(cv2.getTextSize(_ascii(t), font, scale, thickness)[0][0] for t in lines)
-    if widest > w - 10:
-        scale *= (w - 10) / widest  # shrink to fit narrow frames rather than clip text
+
+    def width(text: str) -> int:
+        return int(cv2.getTextSize(text, font, scale, thickness)[0][0])
+
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for part in _ascii(line).split("  "):
+            joined = f"{current}  {part}" if current else part
+            if current and width(joined) > w - 10:
+                wrapped.append(current)
+                joined = part
+            current = joined
+        wrapped.append(current)
     line_h = int(cv2.getTextSize("Ag", font, scale, thickness)[0][1] * 1.9) + 2
-    strip = np.zeros((line_h * len(lines) + 6, w, 3), np.uint8)
-    for i, text in enumerate(lines):
+    strip = np.zeros((line_h * len(wrapped) + 6, w, 3), np.uint8)
+    for i, text in enumerate(wrapped):
         y = 4 + line_h * (i + 1) - line_h // 3
-        cv2.putText(
-            strip, _ascii(text), (5, y), font, scale, (255, 255, 255), thickness, cv2.LINE_AA
-        )
+        cv2.putText(strip, text, (5, y), font, scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return np.vstack([image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), strip])
 
 

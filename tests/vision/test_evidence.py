@@ -22,6 +22,7 @@ from cameras.vision.evidence import (
     Measurement,
     PackageTooLarge,
     build_package,
+    burn_data_strip,
     make_event_id,
     package_from_bytes,
     package_to_bytes,
@@ -134,6 +135,18 @@ def test_the_stills_are_entry_and_exit_full_frames_with_a_data_strip(package: Pa
         assert still.shape[1] == 640 and still.shape[0] > 360  # whole frame + strip below
         strip = still[362:]
         assert strip.mean() < 60 and strip.max() > 200  # white text on black
+
+
+def test_the_data_strip_wraps_on_narrow_frames_instead_of_clipping() -> None:
+    lines = [
+        "CAM cam-7  2025-05-06T07:08:09.250Z  FRAME 10  ENTRY",
+        "SPEED 71.4 km/h (U 2.1, k=2)  LIMIT 50 km/h  CAL cal-2025-01  EVENT 1234abcd",
+    ]
+    wide = burn_data_strip(np.zeros((720, 1280, 3), np.uint8), lines)
+    narrow = burn_data_strip(np.zeros((240, 320, 3), np.uint8), lines)
+    assert narrow.shape[1] == 320
+    assert (narrow.shape[0] - 240) > 2 * (wide.shape[0] - 720) * 320 / 1280  # more lines
+    assert narrow[240:, -4:].max() == 0  # nothing runs off the right edge
 
 
 def test_the_target_glass_is_redacted_before_encoding(package: Path) -> None:
