@@ -14,11 +14,20 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Protocol
 
 from cameras.vision.calibration import load_calibration
 from cameras.vision.errors import CalibrationError, DetectorError, VideoSourceError
 from cameras.vision.pipeline import MeasurementPipeline, measure_video
+
+
+class Writer(Protocol):
+    """A text stream (sys.stdout, io.StringIO, Django's OutputWrapper)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -44,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(
-    args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None
+    args: argparse.Namespace, stdout: Writer | None = None, stderr: Writer | None = None
 ) -> int:
     """Measure ``args.video``; returns the exit code."""
     out = stdout or sys.stdout
@@ -56,7 +65,7 @@ def run(
     try:
         calibration = load_calibration(args.calibration)
         # ultralytics prints first-run notices on stdout; stdout carries only JSON lines.
-        with contextlib.redirect_stdout(err):
+        with contextlib.redirect_stdout(err):  # type: ignore[type-var]
             passages = measure_video(
                 source,
                 calibration,

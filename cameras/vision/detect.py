@@ -115,17 +115,22 @@ class MotionDetector:
         """Update the background model; return (binary mask, scale, x offset, y offset)."""
         crop, ox, oy = _crop(image, self.roi)
         s = self._scale_for(crop.shape)
-        small = (
-            crop if s == 1.0 else cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        small: NDArray[np.uint8] = (
+            crop
+            if s == 1.0
+            else np.asarray(
+                cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), dtype=np.uint8
+            )
         )
         self._small = small
         rate = -1.0 if self.frames_seen < self.warmup_frames else self.learning_rate
         raw = self._mog.apply(small, learningRate=rate)
         self.frames_seen += 1
         # 255 = foreground, 127 = shadow: keep only the former.
-        _, mask = cv2.threshold(raw, 200, 255, cv2.THRESH_BINARY)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._open)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self._close)
+        _, fg = cv2.threshold(raw, 200, 255, cv2.THRESH_BINARY)
+        fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, self._open)
+        fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
+        mask = np.asarray(fg, dtype=np.uint8)
         self.last_mask = mask
         return mask, s, ox, oy
 
@@ -148,7 +153,10 @@ class MotionDetector:
             diff = self._difference(s)
             if diff is not None:
                 bottom = np.array(
-                    [self._refined_bottom(diff, labels, int(k), st[i]) for i, k in enumerate(keep)]
+                    [
+                        self._refined_bottom(diff, np.asarray(labels), int(k), st[i])
+                        for i, k in enumerate(keep)
+                    ]
                 )
         boxes = np.c_[x, y, x + w - 1, bottom]
         # Map back to full resolution: centre convention scales about -0.5.

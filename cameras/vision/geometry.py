@@ -141,8 +141,9 @@ class RoadPlane:
         h, _ = cv2.findHomography(undist, wld, method=0)
         if h is None or not np.all(np.isfinite(h)) or abs(np.linalg.det(h)) < 1e-300:
             raise CalibrationError("the homography fit failed: check the point pairs")
-        self.h: FloatArray = h / h[2, 2] if abs(h[2, 2]) > 1e-12 else h
-        self.h_inv: FloatArray = np.linalg.inv(self.h)
+        hf: FloatArray = np.asarray(h, dtype=np.float64)
+        self.h: FloatArray = hf / hf[2, 2] if abs(hf[2, 2]) > 1e-12 else hf
+        self.h_inv: FloatArray = np.asarray(np.linalg.inv(self.h), dtype=np.float64)
         # The sign of w when mapping road points into the image tells the camera's side of
         # the horizon. All surveyed points are visible, so they fix which sign is "in front".
         _, w = _apply(self.h_inv, wld)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,10 @@ def _is_stream(source: str | Path | int) -> bool:
     )
 
 
+def _open_capture(source: str | int) -> Capture:
+    return cv2.VideoCapture(source)  # type: ignore[return-value]  # OpenCV's stubs overload read()
+
+
 class FrameSource:
     """Iterate the frames of a file path, RTSP/HTTP URL or device index.
 
@@ -109,9 +114,7 @@ class FrameSource:
         self.fallback_fps = fallback_fps
         self.max_frames = max_frames
         self.stats = SourceStats()
-        self._factory: Callable[[str | int], Capture] = capture_factory or (
-            lambda s: cv2.VideoCapture(s)
-        )
+        self._factory: Callable[[str | int], Capture] = capture_factory or _open_capture
         self._cap: Capture | None = None
         self._name = _describe(source)
 
@@ -183,6 +186,7 @@ class FrameSource:
             interval = 1.0 / self.fallback_fps
         t0: float | None = None
         last_t: float | None = None
+        recent: deque[float] = deque(maxlen=51)
         index = -1
         try:
             while self.max_frames is None or stats.frames_yielded < self.max_frames:
@@ -210,8 +214,12 @@ class FrameSource:
                         # zero time step would divide by zero downstream: skip the frame.
                         stats.duplicate_frames += 1
                         continue
-                    if gap > DROP_GAP_FACTOR * interval:
-                        missing = max(1, round(gap / interval) - 1)
+                    # The container's rate is an average (a stream with drops or a
+                    # variable rate under-states it): judge gaps by the typical interval.
+                    recent.append(gap)
+                    nominal = float(np.median(recent)) if len(recent) >= 3 else interval
+                    if gap > DROP_GAP_FACTOR * nominal:
+                        missing = max(1, round(gap / nominal) - 1)
                         stats.dropped_frames += missing
                         stats.drop_events += 1
                         stats.gaps_s.append(gap)

@@ -257,7 +257,8 @@ class SpeedEstimator:
             return reject("incomplete_zone")
 
         # Another vehicle taking over the id shows as a sudden position step (a
-        # discontinuity, unlike a reversal or an acceleration, which are gradual), a lateral step, or a box whose width and height change together.
+        # discontinuity, unlike a reversal or an acceleration, which are gradual), a
+        # lateral step, or a box whose width and height change together.
         # Per-sample position noise from second differences: independent of how the
         # vehicle moves (a reversal or braking inflates line-fit residuals, not these).
         d2 = np.diff(y, 2)

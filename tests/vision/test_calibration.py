@@ -78,7 +78,7 @@ def test_it_rejects_three_of_four_points_on_a_line() -> None:
 def test_it_rejects_pairs_that_fold_the_plane() -> None:
     image = CAM.road_to_image(WORLD)
     image[[0, 11]] = image[[11, 0]]  # two pairs swapped
-    with pytest.raises(CalibrationError, match="horizon|disagree|fold"):
+    with pytest.raises(CalibrationError, match=r"horizon|disagree|fold"):
         Calibration.from_dict(calib(image_points=image.tolist()))
 
 

@@ -1,0 +1,189 @@
+"""End to end on small rendered clips: detectors, pipeline, CLI; YOLO on real data."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cameras.vision import cli
+from cameras.vision.calibration import load_calibration
+from cameras.vision.detect import MotionDetector, YoloDetector, make_detector
+from cameras.vision.errors import DetectorError, VideoSourceError
+from cameras.vision.pipeline import MeasurementPipeline, measure_video
+from cameras.vision.source import FrameSource
+from tests.vision.scenes import Camera, Scene, Vehicle
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+WEIGHTS = DATA / "yolov8n_int8.onnx"
+CAM = Camera(width=480, height=320, focal_px=520.0)
+TRUE_KMH = 90.0
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    scene = Scene(camera=CAM, vehicles=[Vehicle(x=-1.75, y0=4.0, speed_ms=25.0)], duration_s=2.0)
+    return scene.write(tmp_path_factory.mktemp("clip"))
+
+
+def test_the_motion_detector_finds_the_vehicle_bottom_to_a_pixel() -> None:
+    # the vehicle appears after the background model's warm-up (no ghost of it is learnt)
+    car = Vehicle(x=-1.75, y0=4.0, speed_ms=25.0, t_start=0.5)
+    scene = Scene(camera=CAM, vehicles=[car])
+    bg = scene.background()
+    det = MotionDetector(min_area_px=50)
+    errors = []
+    for i in range(55):
+        t = i / 30
+        found = det.detect(scene.render(t, bg))
+        if i >= 20 and found:
+            true_bottom = CAM.project(scene.vehicles[0].corners(t))[:, 1].max()
+            errors.append(max(d.xyxy[3] for d in found) - true_bottom)
+    assert len(errors) >= 20
+    assert abs(float(np.median(errors))) < 0.5
+
+
+def test_the_motion_detector_ignores_a_cast_shadow() -> None:
+    scene = Scene(camera=CAM)
+    bg = scene.background()
+    det = MotionDetector(min_area_px=50)
+    for _ in range(20):
+        det.detect(bg)
+    shadowed = bg.copy()
+    shadowed[200:260, 100:220] = (shadowed[200:260, 100:220] * 0.6).astype(np.uint8)
+    assert det.detect(shadowed) == []
+
+
+def test_auto_picks_yolo_only_when_weights_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAIRSPEED_YOLO_WEIGHTS", raising=False)
+    assert make_detector("auto").name == "motion"
+    assert make_detector("auto", tmp_path / "absent.onnx").name == "motion"
+    with pytest.raises(DetectorError, match="weights"):
+        make_detector("yolo")
+    with pytest.raises(DetectorError, match="unknown"):
+        make_detector("sift")
+
+
+def test_it_measures_a_rendered_vehicle_without_phantoms(clip: tuple[Path, Path]) -> None:
+    video, calib_path = clip
+    seen: list[int] = []
+    pipes: list[MeasurementPipeline] = []
+    passages = list(
+        measure_video(
+            video,
+            load_calibration(calib_path),
+            detector="motion",
+            progress=False,
+            observer=lambda frame, tracks: seen.append(frame.index),
+            pipeline_out=pipes,
+        )
+    )
+    assert len(passages) == 1
+    p = passages[0]
+    assert p.valid, p.reject_reason
+    assert abs(p.speed_kmh - TRUE_KMH) < 3.0
+    assert p.speed_kmh - TRUE_KMH < 2.0  # never over-read
+    assert seen == list(range(60))
+    timings = pipes[0].timings
+    assert timings.frames == 60 and set(timings.fps()) >= {"decode", "detect", "track", "total"}
+
+
+def test_an_empty_road_gives_no_passage(tmp_path: Path) -> None:
+    video, calib_path = Scene(camera=CAM, duration_s=1.0).write(tmp_path)
+    assert list(measure_video(video, load_calibration(calib_path), "motion", progress=False)) == []
+
+
+def test_cli_prints_one_json_line_per_vehicle(clip: tuple[Path, Path]) -> None:
+    video, calib_path = clip
+    args = cli.argparse.ArgumentParser()
+    cli.add_arguments(args)
+    ns = args.parse_args(
+        [
+            str(video),
+            "--calibration",
+            str(calib_path),
+            "--detector",
+            "motion",
+            "--no-progress",
+            "--samples",
+        ]
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(ns, stdout=out, stderr=err) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(lines) == 1
+    keys = {
+        "track_id",
+        "t_enter_s",
+        "t_exit_s",
+        "speed_kmh",
+        "uncertainty_kmh",
+        "world_x_m",
+        "class",
+        "valid",
+        "reject_reason",
+        "frames",
+        "boxes",
+    }
+    assert keys <= set(lines[0])
+    assert "detector: motion" in err.getvalue()
+
+
+def test_cli_exits_2_naming_a_bad_calibration_or_video(
+    tmp_path: Path, clip: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    video, calib_path = clip
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "image_points": [[0, 0]],
+                "world_points": [[0, 0]],
+                "zone": [],
+                "speed_limit_kmh": 50,
+                "fps": 30,
+            }
+        )
+    )
+    assert cli.main([str(video), "--calibration", str(bad), "--no-progress"]) == 2
+    assert "bad.json" in capsys.readouterr().err
+    missing = tmp_path / "none.mp4"
+    assert cli.main([str(missing), "--calibration", str(calib_path), "--no-progress"]) == 2
+    assert "none.mp4 does not exist" in capsys.readouterr().err
+
+
+def test_a_truncated_video_still_yields_what_was_measured(
+    tmp_path: Path, clip: tuple[Path, Path]
+) -> None:
+    video, calib_path = clip
+    cut = tmp_path / "cut.avi"
+    data = video.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.8)])  # the vehicle has left the zone by then
+    got = []
+    with pytest.raises(VideoSourceError, match=r"cut\.avi"):
+        for p in measure_video(cut, load_calibration(calib_path), "motion", progress=False):
+            got.append(p)
+    assert len(got) == 1 and got[0].valid
+
+
+@pytest.mark.skipif(not WEIGHTS.exists(), reason="shared YOLO weights not present")
+def test_yolo_detects_vehicles_in_a_real_clip() -> None:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    clip_path = DATA / "urban_road_cars_kraten.mp4"
+    if not clip_path.exists():
+        pytest.skip("shared traffic clip not present")
+    det = make_detector("auto", WEIGHTS)
+    assert isinstance(det, YoloDetector)
+    found = []
+    for frame in FrameSource(clip_path, max_frames=3):
+        found += det.detect(frame.image)
+    assert found and all(d.cls in {"car", "motorcycle", "bus", "truck"} for d in found)
+    assert all(
+        0 <= d.xyxy[0] < d.xyxy[2] <= 640 and 0 <= d.xyxy[1] < d.xyxy[3] <= 360 for d in found
+    )
