@@ -123,6 +123,11 @@ def calibration_check(
         raise CalibrationError(f"the calibration lacks: {', '.join(missing)}")
     for key in _PAIR_LABELS:
         _check_pairs(data, key)
+    if not data["image_points"] and not data["world_points"]:
+        raise CalibrationError(
+            "no survey points yet: click at least 4 surveyed road marks on the picture and "
+            "type their road coordinates"
+        )
     for key, label in (("speed_limit_kmh", "speed limit"), ("fps", "frame rate")):
         if not _is_number(data[key]) or float(data[key]) <= 0:
             raise CalibrationError(f"the {label} must be a positive number ({data[key]!r})")

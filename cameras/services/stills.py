@@ -34,7 +34,7 @@ class StillError(ValueError):
     """The picture cannot be used; the message says why and what to do."""
 
 
-def _source_arg(source_url: str) -> str | int:
+def source_arg(source_url: str) -> str | int:
     # A bare number is a local capture device (/dev/videoN), as OpenCV expects it.
     return int(source_url) if source_url.strip().isdigit() else source_url.strip()
 
@@ -87,7 +87,7 @@ def still_grab(
 ) -> CalibrationStill:
     """Store the first good frame of the camera's own source as a still."""
     try:
-        source = source_factory(_source_arg(camera.source_url), max_frames=GRAB_MAX_FRAMES)
+        source = source_factory(source_arg(camera.source_url), max_frames=GRAB_MAX_FRAMES)
         for frame in source:
             if _usable(frame.image):
                 return still_store(camera=camera, image=frame.image, origin="grab", actor=actor)

@@ -1,0 +1,102 @@
+"""Operator forms: they validate shapes; services validate meaning."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cameras.models import Camera, Site
+from policy.presets import PRESETS
+
+# These path segments sit beside camera codes under /staff/cameras/.
+RESERVED_CODES = {"health", "new", "sites"}
+
+
+class UswdsMixin:
+    """Give each widget the USWDS class its kind needs, so templates stay plain loops."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "usa-checkbox__input"
+            elif isinstance(widget, forms.Select):
+                css = "usa-select"
+            elif isinstance(widget, forms.FileInput):
+                css = "usa-file-input"
+            elif isinstance(widget, forms.Textarea):
+                css = "usa-textarea"
+            else:
+                css = "usa-input"
+            widget.attrs.setdefault("class", css)
+
+
+def _timezone(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        raise forms.ValidationError(_("Unknown time zone %(tz)s (use e.g. Europe/Paris)."),
+                                    params={"tz": value})
+    return value
+
+
+class SiteForm(UswdsMixin, forms.ModelForm):
+    jurisdiction = forms.ChoiceField(choices=[(k, p.name) for k, p in PRESETS.items()])
+    reason = forms.CharField(required=False, max_length=300, label=_("Reason for the change"))
+
+    class Meta:
+        model = Site
+        fields = ["name", "address", "latitude", "longitude", "jurisdiction", "zone_kind",
+                  "timezone"]
+
+    def clean_timezone(self) -> str:
+        return _timezone(self.cleaned_data["timezone"])
+
+
+class CameraForm(UswdsMixin, forms.ModelForm):
+    reason = forms.CharField(required=False, max_length=300, label=_("Reason for the change"))
+
+    class Meta:
+        model = Camera
+        fields = ["code", "name", "site", "source_url", "direction", "lanes",
+                  "speed_limit_kmh", "timezone", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Workers, evidence and violations know the camera by its code.
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("A camera's code cannot change.")
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if code in RESERVED_CODES:
+            raise forms.ValidationError(_("%(code)s is reserved; choose another code."),
+                                        params={"code": code})
+        return code
+
+    def clean_timezone(self) -> str:
+        return _timezone(self.cleaned_data["timezone"])
+
+
+class StillUploadForm(UswdsMixin, forms.Form):
+    image = forms.FileField(label=_("Picture of the road (JPEG or PNG, up to 15 MiB)"))
+
+
+class CalibrationImportForm(UswdsMixin, forms.Form):
+    file = forms.FileField(label=_("Calibration file (JSON)"))
+    note = forms.CharField(required=False, max_length=300, label=_("Note"))
+
+
+class CertificateForm(UswdsMixin, forms.Form):
+    issuer = forms.CharField(max_length=200, label=_("Issuer (laboratory)"))
+    certificate_number = forms.CharField(max_length=100, label=_("Certificate number"))
+    valid_from = forms.DateField(label=_("Valid from"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Valid until"),
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(label=_("Certificate (PDF, up to 10 MiB)"))
