@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     geo = geometries(1280, 720)[0]  # overhead gantry: all four lanes busy
     spec = scene_for(geo, n_vehicles=12, seed=5)
-    from dataclasses import replace
     # Denser traffic than the accuracy suite: start mid-scene, where several cars are in view.
     spec = replace(spec, duration_s=seconds,
                    vehicles=[replace(v, t_start_s=v.t_start_s - 2.0) for v in spec.vehicles])
-    results = []
+    results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="fairspeed-tp-") as tmp:
         t0 = time.perf_counter()
         files = render_scene(spec, tmp, name="throughput")
