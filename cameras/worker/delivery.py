@@ -1,0 +1,132 @@
+"""Durable delivery: spool first, publish after, mark sent only once the broker took it.
+
+The spool (cameras.vision.spool) owns durability and backoff; this module decides how a
+spooled event becomes a message: the evidence package rides inside the message as base64
+when it is at most ``max_message_bytes``, else it is uploaded to the private evidence
+storage first and the message names it. A background thread delivers while the camera
+keeps measuring, so a broker outage never stalls the frame loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cameras.vision.evidence import FORMAT
+from cameras.vision.spool import Spool
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[dict[str, Any]], None]
+# (storage name, bytes) -> None; raises while the storage is unreachable
+Upload = Callable[[str, bytes], None]
+
+
+def incoming_name(camera_code: str, event_id: str) -> str:
+    """Kept in step with enforcement.evidence_intake.incoming_name (which checks it)."""
+    return f"incoming/{camera_code}/{event_id}.zip"
+
+
+class Delivery:
+    def __init__(
+        self,
+        spool: Spool,
+        publish: Publish,
+        *,
+        max_message_bytes: int,
+        upload: Upload | None = None,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 30.0,
+        poll_s: float = 0.05,
+    ) -> None:
+        self.spool = spool
+        self.publish = publish
+        self.upload = upload
+        self.max_message_bytes = max_message_bytes
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.poll_s = poll_s
+        self.sent = 0
+        self.failures = 0
+        self.last_error = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- building the message ------------------------------------------------------------
+    def message_for(self, spooled: dict[str, Any]) -> dict[str, Any]:
+        """The task argument for one spooled event (spool.message output)."""
+        event = dict(spooled["payload"])
+        b64 = spooled.get("package_b64")
+        if not b64:
+            return event
+        data = base64.b64decode(b64)
+        evidence: dict[str, Any] = {
+            "format": FORMAT,
+            "sha256": spooled.get("package_sha256") or hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+        }
+        if len(data) <= self.max_message_bytes:
+            evidence.update(transport="inline", package_b64=b64)
+        else:
+            if self.upload is None:
+                raise RuntimeError(
+                    f"evidence of {event['event_id']} is {len(data)} bytes, over the message "
+                    "limit, and no evidence storage is configured"
+                )
+            name = incoming_name(str(event["camera"]), str(event["event_id"]))
+            self.upload(name, data)  # idempotent: same name, same bytes
+            evidence.update(transport="storage", name=name)
+        event["evidence"] = evidence
+        return event
+
+    def send(self, spooled: dict[str, Any]) -> None:
+        try:
+            self.publish(self.message_for(spooled))
+        except Exception as exc:
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            raise
+        self.sent += 1
+        self.last_error = ""
+
+    # -- the background thread -----------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="delivery", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.spool.deliver(
+                    self.send,
+                    stop=self._stop,
+                    base_delay_s=self.base_delay_s,
+                    max_delay_s=self.max_delay_s,
+                    poll_s=self.poll_s,
+                )
+            except Exception:
+                log.exception("delivery loop failed; restarting it in 1 s")
+                self._stop.wait(1.0)
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until nothing is pending (True) or the timeout passes (False)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.spool.size().pending == 0:
+                return True
+            time.sleep(0.05)
+        return self.spool.size().pending == 0
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
