@@ -89,8 +89,9 @@ class Proc:
         self.name = name
         self.log_path = log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log"
         self._log = self.log_path.open("wb")
-        self.popen = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self._log,
-                                      stderr=subprocess.STDOUT)  # fmt: skip
+        self.popen = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     @property
     def output(self) -> str:
@@ -122,25 +123,61 @@ class Proc:
 def celery_worker(env: dict[str, str], log_dir: Path) -> Proc:
     return Proc(
         "celery",
-        [sys.executable, "-m", "celery", "-A", "enforcement", "worker", "-Q", "violations",
-         "--pool", "solo", "--concurrency", "1", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-n", f"t-{uuid.uuid4().hex[:6]}@%h"],
-        env, log_dir,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "enforcement",
+            "worker",
+            "-Q",
+            "violations",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"t-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        env,
+        log_dir,
+    )
 
 
 def run_camera(env: dict[str, str], log_dir: Path, camera: str, *args: str) -> Proc:
     return Proc(
         "run_camera",
         [sys.executable, "manage.py", "run_camera", camera, "--detector", "motion", *args],
-        env, log_dir,
-    )  # fmt: skip
+        env,
+        log_dir,
+    )
 
 
 @contextmanager
 def redis_server(port: int, log_dir: Path) -> Iterator[Proc]:
-    proc = Proc("redis", ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                          "--bind", "127.0.0.1", "--daemonize", "no"], dict(os.environ), log_dir)  # fmt: skip
+    proc = Proc(
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "no",
+        ],
+        dict(os.environ),
+        log_dir,
+    )
     try:
         wait_for(lambda: _listening(port), 10, "redis-server to listen")
         yield proc
@@ -154,8 +191,9 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str,
-             procs: tuple[Proc, ...] = ()) -> None:  # fmt: skip
+def wait_for(
+    condition: Callable[[], object], timeout: float, what: str, procs: tuple[Proc, ...] = ()
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

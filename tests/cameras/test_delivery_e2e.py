@@ -24,8 +24,13 @@ from tests.factories import enforceable_camera
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-BROKERS = ["filesystem", pytest.param("redis", marks=pytest.mark.skipif(
-    not procs.redis_available(), reason="redis-server not installed"))]  # fmt: skip
+BROKERS = [
+    "filesystem",
+    pytest.param(
+        "redis",
+        marks=pytest.mark.skipif(not procs.redis_available(), reason="redis-server not installed"),
+    ),
+]
 
 
 @pytest.fixture(scope="session")
@@ -102,16 +107,34 @@ def test_violations_spooled_while_the_broker_is_down_arrive_once_it_is_back(
     env = procs.process_env(broker.tmp, broker.url)
     with ExitStack() as stack:
         worker = procs.run_camera(
-            env, broker.log_dir, camera.code, "--source", str(mixed_clip.video), "--once",
-            "--heartbeat-every", "1", "--drain-timeout", "120", "--reconnect-base", "0.2",
-        )  # fmt: skip
+            env,
+            broker.log_dir,
+            camera.code,
+            "--source",
+            str(mixed_clip.video),
+            "--once",
+            "--heartbeat-every",
+            "1",
+            "--drain-timeout",
+            "120",
+            "--reconnect-base",
+            "0.2",
+        )
         stack.callback(worker.stop)
         # Take the broker down as soon as the worker is up, before the first speeder.
-        procs.wait_for(lambda: Heartbeat.objects.filter(camera=camera).exists(), 60,
-                       "the worker's first heartbeat", (worker,))  # fmt: skip
+        procs.wait_for(
+            lambda: Heartbeat.objects.filter(camera=camera).exists(),
+            60,
+            "the worker's first heartbeat",
+            (worker,),
+        )
         broker.down()
-        procs.wait_for(lambda: len(procs.spool_files(broker.tmp, camera.code)) == 2, 90,
-                       "both speeders in the spool", (worker,))  # fmt: skip
+        procs.wait_for(
+            lambda: len(procs.spool_files(broker.tmp, camera.code)) == 2,
+            90,
+            "both speeders in the spool",
+            (worker,),
+        )
         assert worker.popen.poll() is None, "the worker must keep trying, not give up"
         assert not Violation.objects.exists()
 
@@ -119,8 +142,12 @@ def test_violations_spooled_while_the_broker_is_down_arrive_once_it_is_back(
         celery = procs.celery_worker(env, broker.log_dir)
         stack.callback(celery.stop)
         assert worker.wait(timeout=120) == 0, worker.tail()
-        procs.wait_for(lambda: Violation.objects.filter(camera=camera).count() >= 2, 60,
-                       "both violations stored", (worker, celery))  # fmt: skip
+        procs.wait_for(
+            lambda: Violation.objects.filter(camera=camera).count() >= 2,
+            60,
+            "both violations stored",
+            (worker, celery),
+        )
         celery.stop()
     _assert_every_speeder_arrived_once(camera, mixed_clip)
     assert procs.spool_files(broker.tmp, camera.code) == []
@@ -138,8 +165,15 @@ def test_a_worker_killed_mid_clip_and_restarted_loses_and_duplicates_nothing(
     env = procs.process_env(broker.tmp, broker.url)
     if broker.kind == "redis":
         broker.up()
-    args = ("--source", str(mixed_clip.video), "--once", "--heartbeat-every", "1",
-            "--drain-timeout", "60")  # fmt: skip
+    args = (
+        "--source",
+        str(mixed_clip.video),
+        "--once",
+        "--heartbeat-every",
+        "1",
+        "--drain-timeout",
+        "60",
+    )
     with ExitStack() as stack:
         celery = procs.celery_worker(env, broker.log_dir)
         stack.callback(celery.stop)
@@ -147,8 +181,10 @@ def test_a_worker_killed_mid_clip_and_restarted_loses_and_duplicates_nothing(
         stack.callback(first.stop)
 
         def first_speeder_spooled() -> bool:
-            return bool(procs.spool_files(broker.tmp, camera.code)
-                        or procs.spool_files(broker.tmp, camera.code, "sent"))  # fmt: skip
+            return bool(
+                procs.spool_files(broker.tmp, camera.code)
+                or procs.spool_files(broker.tmp, camera.code, "sent")
+            )
 
         procs.wait_for(first_speeder_spooled, 90, "the first speeder in the spool", (first,))
         first.signal(signal.SIGKILL)
@@ -158,8 +194,12 @@ def test_a_worker_killed_mid_clip_and_restarted_loses_and_duplicates_nothing(
         again = procs.run_camera(env, broker.log_dir, camera.code, *args)
         stack.callback(again.stop)
         assert again.wait(timeout=120) == 0, again.tail()
-        procs.wait_for(lambda: Violation.objects.filter(camera=camera).count() >= 2, 60,
-                       "both violations stored", (again, celery))  # fmt: skip
+        procs.wait_for(
+            lambda: Violation.objects.filter(camera=camera).count() >= 2,
+            60,
+            "both violations stored",
+            (again, celery),
+        )
         celery.stop()
     _assert_every_speeder_arrived_once(camera, mixed_clip)
     assert procs.spool_files(broker.tmp, camera.code) == []
