@@ -17,6 +17,7 @@ from cameras.models import Calibration, CalibrationStill, Camera
 from cameras.services import Actor, acting_user
 from cameras.vision.calibration import Calibration as EngineCalibration
 from cameras.vision.errors import CalibrationError
+from cameras.vision.geometry import RoadPlane
 from policy.audit import audit_record
 
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -121,13 +122,16 @@ def calibration_check(
     missing = [k for k in CONTRACT_KEYS if k not in data]
     if missing:
         raise CalibrationError(f"the calibration lacks: {', '.join(missing)}")
-    for key in _PAIR_LABELS:
-        _check_pairs(data, key)
+    _check_pairs(data, "image_points")
+    _check_pairs(data, "world_points")
     if not data["image_points"] and not data["world_points"]:
         raise CalibrationError(
             "no survey points yet: click at least 4 surveyed road marks on the picture and "
             "type their road coordinates"
         )
+    # Point problems first: a zone cannot be judged, or clicked, without a homography.
+    RoadPlane(data["image_points"], data["world_points"])
+    _check_pairs(data, "zone")
     for key, label in (("speed_limit_kmh", "speed limit"), ("fps", "frame rate")):
         if not _is_number(data[key]) or float(data[key]) <= 0:
             raise CalibrationError(f"the {label} must be a positive number ({data[key]!r})")

@@ -25,7 +25,9 @@ def _save_audited(
 ) -> list[str]:
     """Assign ``fields``, save, and audit the before/after of what changed."""
     created = obj.pk is None
-    before = {} if created else _snapshot(obj, list(fields))
+    # From the database, not ``obj``: a ModelForm has already written its input into it.
+    stored = None if created else type(obj)._default_manager.get(pk=obj.pk)
+    before = {} if stored is None else _snapshot(stored, list(fields))
     for name, value in fields.items():
         setattr(obj, name, value)
     changed = [n for n in fields if created or before[n] != getattr(obj, n)]

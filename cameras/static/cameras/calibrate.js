@@ -152,7 +152,7 @@
     if (!svg || !img) { return; }
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     var size = Math.max(img.naturalWidth || img.width, img.naturalHeight || img.height);
-    var r = Math.max(4, size / 160);
+    var r = Math.max(4, size / 110);
     if (homography) {
       var inv = inverse(homography);
       var corners = rows(zoneBody, ["x", "y"]).filter(function (c) {
@@ -168,7 +168,7 @@
     rows(pointsBody, ["u", "v"]).forEach(function (p, i) {
       if (typeof p[0] !== "number" || typeof p[1] !== "number") { return; }
       svg.appendChild(el("circle", { cx: p[0], cy: p[1], r: r, "class": "fs-mark-point", "stroke-width": r / 3 }));
-      svg.appendChild(el("text", { x: p[0] + r * 1.4, y: p[1] - r * 1.4, "font-size": r * 3, "class": "fs-mark-label" }, String(i + 1)));
+      svg.appendChild(el("text", { x: p[0] + r * 1.4, y: p[1] - r * 1.4, "font-size": r * 3.5, "class": "fs-mark-label" }, String(i + 1)));
     });
   }
 
@@ -221,15 +221,18 @@
     });
   }
 
+  // Rounding must not print "-0.000" for a residual that is zero to the millimetre.
+  function metres(n) { return (Math.abs(n) < 0.0005 ? 0 : n).toFixed(3); }
+
   function showResult(data) {
     var section = document.getElementById("fs-result");
-    document.getElementById("fs-rms").textContent = data.rms_m.toFixed(3);
-    document.getElementById("fs-max").textContent = data.max_residual_m.toFixed(3);
+    document.getElementById("fs-rms").textContent = metres(data.rms_m);
+    document.getElementById("fs-max").textContent = metres(data.max_residual_m);
     var tbody = document.querySelector("#fs-residuals tbody");
     tbody.innerHTML = "";
     data.points.forEach(function (p) {
       var tr = document.createElement("tr");
-      [String(p.number), p.residual_m.toFixed(3), p.dx_m.toFixed(3), p.dy_m.toFixed(3)].forEach(function (v, i) {
+      [String(p.number), metres(p.residual_m), metres(p.dx_m), metres(p.dy_m)].forEach(function (v, i) {
         var cell = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) { cell.scope = "row"; }
         cell.textContent = v;
