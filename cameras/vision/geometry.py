@@ -160,6 +160,7 @@ class RoadPlane:
                 "the horizon): check the point order"
             )
         self._img_sign = float(np.sign(w_img[0]))
+        self._perturbed: dict[tuple[float, int, int], FloatArray] = {}
 
     # -- mapping -------------------------------------------------------------------------
     def undistort(self, image_points: ArrayLike) -> FloatArray:
@@ -281,3 +282,69 @@ class RoadPlane:
             int(np.clip(np.ceil(x1), 0, width)),
             int(np.clip(np.ceil(y1), 0, height)),
         )
+
+    # -- contact positions and calibration uncertainty ------------------------------------
+    def along_road_at_row(self, image_points: ArrayLike, lateral_m: float) -> FloatArray:
+        """Along-road position (m) of the road point on the line ``x = lateral_m`` that the
+        camera sees on each image point's (undistorted) row.
+
+        A vehicle's lowest image point is a corner of its near end, whose image column
+        moves about the box as perspective changes the box's width; its row does not. On
+        one lateral line the row fixes the along-road position, so a track's positions
+        depend on the box bottoms alone, and a lateral offset of the line shifts every
+        position alike (no speed error) instead of bending the trajectory.
+        """
+        und = self.undistort(image_points)
+        v = und[:, 1]
+        h = self.h_inv  # world -> undistorted image
+        x = float(lateral_m)
+        num = h[1, 0] * x + h[1, 2] - v * (h[2, 0] * x + h[2, 2])
+        den = v * h[2, 1] - h[1, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = num / den
+        y = np.where(np.abs(den) > 1e-12, y, np.nan)
+        # A row above the horizon of that line has no road point in front of the camera.
+        bad = ~self.in_front(np.c_[np.full(len(y), x), np.nan_to_num(y)])
+        y[bad] = np.nan
+        return np.asarray(y, dtype=np.float64)
+
+    def perturbed_homographies(
+        self, sigma_m: float, n: int = 200, seed: int = 0
+    ) -> NDArray[np.float64]:
+        """(n, 3, 3) homographies refitted with every surveyed road point moved by an
+        independent N(0, sigma_m) error in each coordinate: draws of what the survey
+        could have given, for propagating its uncertainty into distances."""
+        cache = self._perturbed
+        key = (round(float(sigma_m), 9), n, seed)
+        if key not in cache:
+            rng = np.random.default_rng(seed)
+            undist = self.undistort(self.image_points)
+            out = []
+            for _ in range(n):
+                wld = self.world_points + rng.normal(0.0, sigma_m, self.world_points.shape)
+                h, _ = cv2.findHomography(undist, wld, method=0)
+                if h is not None and np.all(np.isfinite(h)):
+                    out.append(h / h[2, 2])
+            cache[key] = np.asarray(out, dtype=np.float64).reshape(-1, 3, 3)
+        return np.asarray(cache[key])
+
+    def distance_rel_sigma(self, image_a: ArrayLike, image_b: ArrayLike, sigma_m: float) -> float:
+        """Relative standard uncertainty of the road distance between two image points due
+        to a survey with per-point standard uncertainty ``sigma_m``.
+
+        Survey errors bend the whole fitted plane smoothly, so the errors of two nearby
+        positions are strongly correlated: the distance between them is far better known
+        than each position. Propagating through refitted homographies accounts for that
+        (and for how many points were surveyed and where) without a closed form.
+        """
+        pts = self.undistort(np.vstack([image_a, image_b]).reshape(2, 2))
+        hs = self.perturbed_homographies(sigma_m)
+        if len(hs) < 10:
+            return float("inf")
+        homog = np.einsum("kij,pj->kpi", hs, np.c_[pts, np.ones(2)])
+        world = homog[:, :, :2] / homog[:, :, 2:3]
+        dist = np.linalg.norm(world[:, 1] - world[:, 0], axis=1)
+        base = np.linalg.norm(np.diff(self.image_to_world(np.vstack([image_a, image_b])), axis=0))
+        if not np.isfinite(base) or base <= 0:
+            return float("inf")
+        return float(np.std(dist) / base)

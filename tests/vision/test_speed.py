@@ -166,9 +166,68 @@ def test_it_rejects_halves_that_disagree() -> None:
 
 
 def test_it_rejects_high_uncertainty_from_a_poor_survey() -> None:
-    p = measure(vehicle_track(CAM, AWAY, TIMES), sigma_m=0.5)
+    p = measure(vehicle_track(CAM, AWAY, TIMES), sigma_m=1.0)
     assert (p.valid, p.reject_reason) == (False, "high_uncertainty")
     assert p.uncertainty_kmh > 3.0
+
+
+def test_calibration_uncertainty_follows_where_the_road_was_surveyed() -> None:
+    # The same survey error matters far more when the marks span 2 m of road than 40 m:
+    # the scale along the road is then barely pinned down.
+    track = vehicle_track(CAM, AWAY, TIMES)
+    bunched = road_plane(CAM, np.array([[x, y] for x in (-6.0, 6.0) for y in (24.0, 26.0)]))
+    spread = estimator(sigma_m=0.05).estimate(track)
+    short = estimator(plane=bunched, sigma_m=0.05).estimate(track)
+    assert spread is not None and short is not None
+    assert short.details["u_cal_kmh"] > 10 * spread.details["u_cal_kmh"]
+    assert (spread.valid, short.reject_reason) == (True, "high_uncertainty")
+
+
+def test_a_fast_vehicle_seen_in_every_frame_of_a_short_transit_is_measured() -> None:
+    # 150 km/h through a 12 m zone is 8 frames at 30 fps: all the transit there is to see.
+    fast = Vehicle(x=-1.75, y0=0.0, speed_ms=150 / 3.6)
+    short_zone = np.array([[-6.0, 15.0], [6.0, 15.0], [6.0, 27.0], [-6.0, 27.0]])
+    est = SpeedEstimator(road_plane(CAM), short_zone, 0.02, (0.0, 0.0, CAM.width, CAM.height))
+    p = est.estimate(vehicle_track(CAM, fast, np.arange(0.0, 1.0, 1 / 30)))
+    assert p is not None and p.n_samples <= 9
+    assert p.valid and p.speed_kmh == pytest.approx(150.0, abs=0.3)
+
+
+def test_it_rejects_a_transit_mostly_lost_to_detection_dropouts() -> None:
+    track = vehicle_track(CAM, AWAY, TIMES)
+    # keep the frames around the zone's ends, lose 70 % of those inside it
+    track.samples = [s for s in track.samples if not 0.5 < s.t_s < 1.1]
+    p = measure(track)
+    assert (p.valid, p.reject_reason) == (False, "too_few_samples")
+
+
+PANNED = Camera(
+    width=1280, height=720, focal_px=1100.0, position=(9.0, -6.0, 6.0), target=(-3.0, 30.0, 0.0)
+)
+
+
+def test_a_box_growing_sideways_does_not_bend_the_track_of_an_oblique_view() -> None:
+    # A panned camera sees the vehicle's side grow as it nears; the bottom-centre then
+    # slides across the road and, on a tilted image row, along it. The row does not.
+    plane = road_plane(PANNED)
+    track = vehicle_track(PANNED, AWAY, TIMES)
+    grown = Track(1, class_votes={"car": len(track.samples)})
+    for i, s in enumerate(track.samples):
+        x1, y1, x2, y2 = s.xyxy
+        grown.samples.append(replace(s, xyxy=(x1 - 1.5 * i, y1, x2, y2)))
+    row = estimator(plane).estimate(grown)
+    centre = estimator(plane, row_contact=False).estimate(grown)
+    assert row is not None and centre is not None
+    assert row.speed_fit_kmh == pytest.approx(90.0, abs=0.2)
+    assert abs(centre.speed_fit_kmh - 90.0) > 1.0
+
+
+def test_uncertainty_includes_a_pixel_offset_of_the_box_bottom() -> None:
+    p = measure(vehicle_track(CAM, AWAY, TIMES))
+    none = measure(vehicle_track(CAM, AWAY, TIMES), contact_bias_px=0.0)
+    assert p.details["u_contact_kmh"] > 0.1
+    assert none.details["u_contact_kmh"] == 0.0
+    assert p.uncertainty_kmh > none.uncertainty_kmh
 
 
 def test_uncertainty_grows_with_pixel_noise() -> None:
@@ -207,5 +266,7 @@ def test_speed_does_not_depend_on_which_road_points_were_surveyed(
     reference = estimator().estimate(track)
     other = estimator(plane).estimate(track)
     assert reference is not None and other is not None
-    assert other.reject_reason == reference.reject_reason
+    # the speed does not depend on the survey; its uncertainty may (a few bunched marks
+    # pin the scale down less), so only then may the verdict differ
+    assert other.reject_reason in (reference.reject_reason, "high_uncertainty")
     assert other.speed_kmh == pytest.approx(reference.speed_kmh, abs=1e-3)
