@@ -52,6 +52,7 @@ class SiteForm(UswdsMixin, forms.ModelForm):
         model = Site
         fields = ["name", "address", "latitude", "longitude", "jurisdiction", "zone_kind",
                   "timezone"]
+        labels = {"zone_kind": _("Kind of zone"), "timezone": _("Time zone")}
 
     def clean_timezone(self) -> str:
         return _timezone(self.cleaned_data["timezone"])
@@ -64,6 +65,8 @@ class CameraForm(UswdsMixin, forms.ModelForm):
         model = Camera
         fields = ["code", "name", "site", "source_url", "direction", "lanes",
                   "speed_limit_kmh", "timezone", "active"]
+        labels = {"source_url": _("Video source"), "speed_limit_kmh": _("Speed limit (km/h)"),
+                  "timezone": _("Time zone")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,11 +87,13 @@ class CameraForm(UswdsMixin, forms.ModelForm):
 
 
 class StillUploadForm(UswdsMixin, forms.Form):
-    image = forms.FileField(label=_("Picture of the road (JPEG or PNG, up to 15 MiB)"))
+    image = forms.FileField(label=_("Picture of the road (JPEG or PNG, up to 15 MiB)"),
+                            widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}))
 
 
 class CalibrationImportForm(UswdsMixin, forms.Form):
-    file = forms.FileField(label=_("Calibration file (JSON)"))
+    file = forms.FileField(label=_("Calibration file (JSON)"),
+                           widget=forms.FileInput(attrs={"accept": "application/json,.json"}))
     note = forms.CharField(required=False, max_length=300, label=_("Note"))
 
 
@@ -99,4 +104,5 @@ class CertificateForm(UswdsMixin, forms.Form):
                                  widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label=_("Valid until"),
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    document = forms.FileField(label=_("Certificate (PDF, up to 10 MiB)"))
+    document = forms.FileField(label=_("Certificate (PDF, up to 10 MiB)"),
+                               widget=forms.FileInput(attrs={"accept": "application/pdf"}))
