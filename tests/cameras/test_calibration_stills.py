@@ -139,3 +139,11 @@ def test_a_reviewer_cannot_upload_a_still(client: Client, staff: Any) -> None:
     response = client.post(reverse("cameras:still-upload", args=[camera.code]),
                            {"image": upload(jpeg_bytes())})
     assert response.status_code == 403 and not CalibrationStill.objects.exists()
+
+
+def test_a_still_is_grabbed_from_a_real_traffic_clip(data_dir: Path) -> None:
+    clip = data_dir / "urban_road_cars_kraten.mp4"
+    if not clip.exists():
+        pytest.skip(f"{clip} not present")
+    still = still_grab(camera=CameraFactory(source_url=str(clip)), actor=None)
+    assert (still.width, still.height) == (640, 360)

@@ -192,3 +192,15 @@ def test_an_unreadable_source_fails_with_its_error(
     result = run(camera, FrameSource("/nonexistent/clip.mp4"), calibration)
     assert not result.passed
     assert "frames: source unreadable: video /nonexistent/clip.mp4 does not exist" in result.reason
+
+
+def test_a_real_traffic_clip_passes_the_timing_and_picture_checks(
+    data_dir: Path, camera: Camera, calibration: Calibration
+) -> None:
+    clip = data_dir / "highway_video2_andrewssobral.avi"
+    if not clip.exists():
+        pytest.skip(f"{clip} not present")
+    result = run(camera, FrameSource(clip), calibration)
+    assert result.passed, result.reason
+    rate = next(c for c in result.checks if c["name"] == "frame_rate")
+    assert rate["value"] == pytest.approx(25.0, rel=0.01)
