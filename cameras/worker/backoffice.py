@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,18 @@ def camera_key(camera: Camera) -> SigningKey:
     return key
 
 
+class PacedSource(FrameSource):
+    """A file played at its own pace, as a live camera would deliver it (demos, benchmarks)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        t0 = time.monotonic()
+        for frame in super().__iter__():
+            ahead = frame.t_s - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+            yield frame
+
+
 class Publisher:
     """Publishes record_violation on one broker connection, failing fast when the broker
     is unreachable: the spool's backoff decides when to try again, not kombu's own
@@ -161,6 +174,7 @@ def build_worker(
     counts_every_s: float = 60.0,
     drain_timeout_s: float = 10.0,
     reconnect_base_s: float = 1.0,
+    realtime: bool = False,
 ) -> CameraWorker:
     try:
         camera = Camera.objects.select_related("site").get(code=camera_code)
@@ -190,6 +204,8 @@ def build_worker(
     delivery = Delivery(spool, publish, max_message_bytes=max_message_bytes(), upload=upload)
 
     def open_source() -> FrameSource:
+        if realtime and not live:
+            return PacedSource(raw_source, fallback_fps=calibration.fps)
         return FrameSource(raw_source, fallback_fps=calibration.fps)
 
     cached: dict[str, Detector] = {}
@@ -216,7 +232,7 @@ def build_worker(
     def segment_start(src: SourceLike) -> datetime:
         if start_time is not None:
             return start_time
-        if not live and isinstance(raw_source, str):
+        if not live and not realtime and isinstance(raw_source, str):
             assert isinstance(src, FrameSource)
             return file_start_time(Path(raw_source), src)
         return datetime.now(UTC)
@@ -257,6 +273,7 @@ def build_worker(
         calibration_version=row.version,
         once=once,
         live=live and not once,
+        wall_clock=live or realtime,
         heartbeat_every_s=heartbeat_every_s,
         counts_every_s=counts_every_s,
         drain_timeout_s=drain_timeout_s,

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, Protocol
 
+import numpy as np
+
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.pipeline import MeasurementPipeline, Observer
 from cameras.vision.source import Frame, SourceStats
@@ -56,12 +58,14 @@ class WorkerConfig:
     calibration_version: int | None
     once: bool = False  # one pass over the source, no reconnection
     live: bool = True  # a stream/device: reconnect when it ends; a file just ends
+    wall_clock: bool = True  # frames arrive in real time: report the lag behind live
     heartbeat_every_s: float = 10.0
     counts_every_s: float = 60.0
     reconnect_base_s: float = 1.0
     reconnect_max_s: float = 60.0
     drain_timeout_s: float = 10.0
     detector: str = ""
+    departed_after_frames: int = 5  # out of the zone this long after being in it: measure
 
 
 @dataclass
@@ -113,6 +117,8 @@ class CameraWorker:
         self._source_stats: SourceStats | None = None
         self._last_beat = 0.0
         self._last_counts = time.monotonic()
+        self._measured_early: set[int] = set()
+        self._zone_state: dict[int, tuple[bool, int]] = {}  # track -> (was in zone, frames out)
 
     # -- lifecycle -------------------------------------------------------------------------
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
@@ -213,23 +219,64 @@ class CameraWorker:
             # Vehicles still in the zone when the segment ends are measured now, so a
             # shutdown or a dropped stream loses no finished passage.
             for passage in pipe.finish():
-                self._passage(passage, start)
+                if passage.track_id not in self._measured_early:
+                    self._passage(passage, start)
+            self._measured_early.clear()
+            self._zone_state.clear()
             self.ring.clear()
         return outcome
 
     def _frame(self, pipe: MeasurementPipeline, frame: Frame, start: datetime) -> None:
         for passage in pipe.process(frame):
+            if passage.track_id in self._measured_early:
+                self._measured_early.discard(passage.track_id)
+                continue
             self._passage(passage, start)
+        self._measure_departed(pipe, frame, start)
         self.ring.prune(set(pipe.tracker.active))
         self.stats.frames += 1
         self.stats._window_frames += 1
-        if self.config.live:
+        if self.config.wall_clock:
             behind = (datetime.now(UTC) - utc_at(start, frame.t_s)).total_seconds()
             self.stats.lag_s = max(0.0, behind)
         now = time.monotonic()
         if now - self._last_counts >= self.config.counts_every_s:
             self._flush_counts()
         self._beat(self._status)
+
+    def _measure_departed(self, pipe: MeasurementPipeline, frame: Frame, start: datetime) -> None:
+        """Measure a vehicle as soon as it has left the zone.
+
+        The tracker ends a track only once the vehicle is lost, which for traffic driving
+        away can be seconds after it left the zone (it stays visible up the road). The
+        estimate uses only the samples inside the zone, so it is the same now; measuring
+        now cuts the time to a stored violation and frees the vehicle's frames sooner.
+        The passage the pipeline later reports for the same track is then ignored.
+        """
+        active = pipe.tracker.active
+        matched = [
+            t
+            for tid, t in active.items()
+            if tid not in self._measured_early and t.samples[-1].frame_index == frame.index
+        ]
+        if matched:
+            boxes = np.array([t.samples[-1].xyxy for t in matched], dtype=np.float64)
+            for track, inside in zip(matched, self.parts.in_zone(boxes), strict=True):
+                was_in, streak = self._zone_state.get(track.track_id, (False, 0))
+                if inside:
+                    self._zone_state[track.track_id] = (True, 0)
+                elif was_in:
+                    self._zone_state[track.track_id] = (True, streak + 1)
+                    if streak + 1 >= self.config.departed_after_frames:
+                        passage = pipe.estimator.estimate(track)
+                        self._measured_early.add(track.track_id)
+                        self._zone_state.pop(track.track_id, None)
+                        if passage is not None:
+                            self._passage(passage, start)
+        live = set(active)
+        self._measured_early &= live
+        for tid in [t for t in self._zone_state if t not in live]:
+            del self._zone_state[tid]
 
     def _passage(self, passage: Passage, start: datetime) -> None:
         self.stats.passages += 1

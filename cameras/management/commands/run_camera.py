@@ -54,6 +54,12 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="on exit, how long to keep sending spooled events (the rest stay spooled)",
         )
+        parser.add_argument(
+            "--realtime",
+            action="store_true",
+            help="play a file at its own frame rate, stamped with the wall clock, as a live "
+            "camera would deliver it (demos and latency benchmarks)",
+        )
         parser.add_argument("--reconnect-base", type=float, default=1.0, metavar="SECONDS")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -71,6 +77,7 @@ class Command(BaseCommand):
                 counts_every_s=options["counts_every"],
                 drain_timeout_s=options["drain_timeout"],
                 reconnect_base_s=options["reconnect_base"],
+                realtime=options["realtime"],
             )
         except (WorkerSetupError, VisionError) as exc:
             raise CommandError(str(exc)) from exc
