@@ -145,3 +145,12 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, camera: Camera)
 
 def test_json_endpoints_only_accept_post(operator: Client, camera: Camera) -> None:
     assert operator.get(reverse("cameras:calibrate-check", args=[camera.code])).status_code == 405
+
+
+def test_settings_the_screen_does_not_edit_are_carried_into_the_page(
+    operator: Client, camera: Camera
+) -> None:
+    data = {**good_calibration(), "survey_sigma_m": 0.05}
+    CalibrationFactory(camera=camera, data=data)
+    page = operator.get(reverse("cameras:calibrate", args=[camera.code]))
+    assert '"extra": {"survey_sigma_m": 0.05}' in page.content.decode()

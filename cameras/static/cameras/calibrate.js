@@ -112,17 +112,15 @@
 
   function payload() {
     var points = rows(pointsBody, ["u", "v", "x", "y"]);
-    return {
-      still: stillId,
-      note: document.getElementById("fs-note").value,
-      calibration: {
-        image_points: points.map(function (p) { return [p[0], p[1]]; }),
-        world_points: points.map(function (p) { return [p[2], p[3]]; }),
-        zone: rows(zoneBody, ["x", "y"]),
-        speed_limit_kmh: read(document.getElementById("fs-limit")),
-        fps: read(document.getElementById("fs-fps"))
-      }
+    var calibration = {
+      image_points: points.map(function (p) { return [p[0], p[1]]; }),
+      world_points: points.map(function (p) { return [p[2], p[3]]; }),
+      zone: rows(zoneBody, ["x", "y"]),
+      speed_limit_kmh: read(document.getElementById("fs-limit")),
+      fps: read(document.getElementById("fs-fps"))
     };
+    Object.keys(initial.extra || {}).forEach(function (key) { calibration[key] = initial.extra[key]; });
+    return { still: stillId, note: document.getElementById("fs-note").value, calibration: calibration };
   }
 
   function apply(h, x, y) {
