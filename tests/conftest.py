@@ -24,3 +24,9 @@ def staff(db):  # type: ignore[no-untyped-def]
         return UserFactory(roles=list(roles))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # PBKDF2 at production strength costs ~0.5 s per user; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
