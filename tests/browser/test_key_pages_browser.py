@@ -16,7 +16,9 @@ def _wait(browser: Any, condition: Any) -> Any:
     return WebDriverWait(browser, 15).until(condition)
 
 
-def test_a_reviewer_signs_in_and_lands_on_their_work(browser: Any, live_server: Any, staff) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_signs_in_and_lands_on_their_work(
+    browser: Any, live_server: Any, staff: Any
+) -> None:
     user = staff("reviewer")
     browser.delete_all_cookies()
     browser.get(f"{live_server.url}/staff/")
