@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -170,7 +171,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Fairspeed ----------------------------------------------------------------------
-FAIRSPEED = {
+FAIRSPEED: dict[str, Any] = {
     "YOLO_WEIGHTS": envstr("FAIRSPEED_YOLO_WEIGHTS", ""),
     "SPOOL_DIR": envstr("FAIRSPEED_SPOOL_DIR", str(VAR_DIR / "spool")),
     "KEYS_DIR": envstr("FAIRSPEED_KEYS_DIR", str(VAR_DIR / "keys")),

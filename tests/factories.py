@@ -18,7 +18,7 @@ SQUARE_CALIBRATION = {
 }
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -33,7 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
 
 
-class SiteFactory(factory.django.DjangoModelFactory):
+class SiteFactory(factory.django.DjangoModelFactory[Site]):
     class Meta:
         model = Site
 
@@ -41,7 +41,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     jurisdiction = "demo"
 
 
-class CameraFactory(factory.django.DjangoModelFactory):
+class CameraFactory(factory.django.DjangoModelFactory[Camera]):
     class Meta:
         model = Camera
 
@@ -52,7 +52,7 @@ class CameraFactory(factory.django.DjangoModelFactory):
     speed_limit_kmh = 50
 
 
-class CalibrationFactory(factory.django.DjangoModelFactory):
+class CalibrationFactory(factory.django.DjangoModelFactory[Calibration]):
     class Meta:
         model = Calibration
 
@@ -63,7 +63,7 @@ class CalibrationFactory(factory.django.DjangoModelFactory):
     max_residual_m = 0.02
 
 
-class CertificateFactory(factory.django.DjangoModelFactory):
+class CertificateFactory(factory.django.DjangoModelFactory[CalibrationCertificate]):
     class Meta:
         model = CalibrationCertificate
 
@@ -74,7 +74,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=335))
 
 
-class SelfTestFactory(factory.django.DjangoModelFactory):
+class SelfTestFactory(factory.django.DjangoModelFactory[SelfTest]):
     class Meta:
         model = SelfTest
 
@@ -84,7 +84,7 @@ class SelfTestFactory(factory.django.DjangoModelFactory):
     checks = factory.LazyFunction(list)
 
 
-class PlacementFactory(factory.django.DjangoModelFactory):
+class PlacementFactory(factory.django.DjangoModelFactory[PlacementProposal]):
     class Meta:
         model = PlacementProposal
 
