@@ -52,12 +52,12 @@ class EvidenceResult:
 
 
 def max_message_bytes() -> int:
-    return int(settings.FAIRSPEED["MAX_EVIDENCE_MESSAGE_BYTES"])
+    return int(str(settings.FAIRSPEED["MAX_EVIDENCE_MESSAGE_BYTES"]))
 
 
 def max_package_bytes() -> int:
     """Largest package accepted through storage (default 8x the message limit)."""
-    return int(settings.FAIRSPEED.get("MAX_EVIDENCE_PACKAGE_BYTES", 8 * max_message_bytes()))
+    return int(str(settings.FAIRSPEED.get("MAX_EVIDENCE_PACKAGE_BYTES", 8 * max_message_bytes())))
 
 
 def incoming_name(camera_code: str, event_id: str) -> str:

@@ -131,7 +131,7 @@ def queue_depth(queue: str = "violations") -> int | None:
 
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1)
-            _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
+            _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)  # type: ignore[attr-defined]
             return int(count)
     except Exception as exc:
         log.debug("queue depth of %s unavailable: %s", queue, exc)

@@ -67,7 +67,7 @@ def camera_key(camera: Camera) -> SigningKey:
     that differs from a registered one is refused: evidence signed with it could not be
     verified, and silently replacing a registered key would defeat the signature.
     """
-    keys_dir = Path(settings.FAIRSPEED["KEYS_DIR"])
+    keys_dir = Path(str(settings.FAIRSPEED["KEYS_DIR"]))
     keys_dir.mkdir(parents=True, exist_ok=True)
     path = keys_dir / f"{camera.code}.key"
     if path.exists():
@@ -129,15 +129,15 @@ class Publisher:
             try:
                 conn.ensure_connection(
                     max_retries=1, interval_start=0, interval_step=0,
-                    timeout=self.connect_timeout_s,
+                    timeout=int(self.connect_timeout_s),
                 )  # fmt: skip
             except Exception:
                 conn.release()
                 raise
             self._conn = conn
         try:
-            record_violation.apply_async(
-                args=[event], queue="violations", retry=False, connection=self._conn
+            record_violation.apply_async(  # type: ignore[call-arg]
+                args=(event,), queue="violations", retry=False, connection=self._conn
             )
         except Exception:
             self.close()
@@ -189,7 +189,7 @@ def build_worker(
     key = camera_key(camera)
     raw_source = parse_source(source if source is not None else camera.source_url)
     live = is_live(raw_source)
-    spool_dir = Path(settings.FAIRSPEED["SPOOL_DIR"]) / camera.code
+    spool_dir = Path(str(settings.FAIRSPEED["SPOOL_DIR"])) / camera.code
     spool = Spool(spool_dir, max_package_bytes=max_package_bytes())
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
 

@@ -90,12 +90,12 @@ class EvidenceRing:
             index, old = self._frames.popitem(last=False)
             self.evicted += 1
             for tid in old.holders:
-                tf = self._tracks.get(tid)
-                if tf is not None:
-                    if index in tf.entry:
-                        tf.entry.remove(index)
-                    if index in tf.latest:
-                        tf.latest.remove(index)
+                held_by = self._tracks.get(tid)
+                if held_by is not None:
+                    if index in held_by.entry:
+                        held_by.entry.remove(index)
+                    if index in held_by.latest:
+                        held_by.latest.remove(index)
             log.warning("evidence ring full: dropped frame %d still held", index)
 
     def frames_for(self, track_id: int) -> list[HeldFrame]:
