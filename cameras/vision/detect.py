@@ -103,6 +103,29 @@ class MotionDetector:
         self.learning_rate = 1.0 / history
         self.frames_seen = 0
 
+    def seed_background(self, frames: Sequence[NDArray[np.uint8]]) -> bool:
+        """Start the background model from the per-pixel median of ``frames`` (spread over
+        the first seconds of a file), instead of learning it from the first frames.
+
+        A vehicle present at the start would otherwise be learnt into the background and
+        leave a ghost where it stood until the model forgets it: a blob that swallows
+        the vehicles later passing through. Moving vehicles drop out of a temporal median.
+        Returns False (model untouched) with fewer than 3 frames.
+        """
+        if len(frames) < 3:
+            return False
+        median = np.median(np.stack(list(frames)), axis=0).astype(np.uint8)
+        crop, _, _ = _crop(median, self.roi)
+        s = self._scale_for(crop.shape)
+        if s != 1.0:
+            crop = np.asarray(
+                cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), np.uint8
+            )
+        for _ in range(3):  # rate 1 re-initialises every pixel's model to this image
+            self._mog.apply(crop, learningRate=1.0)
+        self.frames_seen = max(self.frames_seen, self.warmup_frames)
+        return True
+
     def _scale_for(self, shape: tuple[int, ...]) -> float:
         if self._fixed_scale is not None:
             return self._fixed_scale

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from cameras.vision.calibration import Calibration
-from cameras.vision.detect import Detector, make_detector
+from cameras.vision.detect import Detector, MotionDetector, make_detector
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.source import Frame, FrameSource
 from cameras.vision.speed import Passage, SpeedConfig, SpeedEstimator
@@ -139,6 +141,40 @@ def min_blob_area_px(calibration: Calibration, min_area_m2: float = 0.3) -> floa
     return float(max(16.0, min_area_m2 * float(ppm.min()) ** 2))
 
 
+def background_frames(
+    path: str | Path, seconds: float = 6.0, count: int = 25
+) -> list[NDArray[np.uint8]]:
+    """Up to ``count`` frames spread over the first ``seconds`` of a video file (for a
+    median background); empty when the file cannot be read. Streams are not rewound."""
+    cap = cv2.VideoCapture(str(path))
+    frames: list[NDArray[np.uint8]] = []
+    try:
+        if not cap.isOpened():
+            return frames
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        n = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        span = int(min(seconds * (fps if 0 < fps < 1000 else 30.0), n if n > 0 else 1e9))
+        step = max(1, span // count)
+        for i in range(span):
+            if i % step == 0:
+                ok, img = cap.read()
+                if not ok or img is None:
+                    break
+                frames.append(np.asarray(img, dtype=np.uint8))
+            elif not cap.grab():
+                break
+    finally:
+        cap.release()
+    return frames
+
+
+def _motion_model(det: Detector) -> MotionDetector | None:
+    if isinstance(det, MotionDetector):
+        return det
+    gate = getattr(det, "motion_gate", None)
+    return gate if isinstance(gate, MotionDetector) else None
+
+
 def _progress_bar(total: int | None, enabled: bool):  # type: ignore[no-untyped-def]
     if not enabled:
         return None
@@ -174,6 +210,11 @@ def measure_video(
         det = make_detector(detector, weights, roi=roi, min_area_px=min_blob_area_px(calibration))
     else:
         det = detector
+    motion = _motion_model(det)
+    if motion is not None and isinstance(source, str | Path) and not str(source).isdigit():
+        path = Path(source)
+        if path.is_file() and motion.seed_background(background_frames(path)):
+            log.info("background seeded from a temporal median of %s", path.name)
     pipe = MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
     if pipeline_out is not None:
         pipeline_out.append(pipe)

@@ -14,7 +14,7 @@ from cameras.vision import cli
 from cameras.vision.calibration import load_calibration
 from cameras.vision.detect import MotionDetector, YoloDetector, make_detector
 from cameras.vision.errors import DetectorError, VideoSourceError
-from cameras.vision.pipeline import MeasurementPipeline, measure_video
+from cameras.vision.pipeline import MeasurementPipeline, background_frames, measure_video
 from cameras.vision.source import FrameSource
 from tests.vision.scenes import Camera, Scene, Vehicle
 
@@ -187,3 +187,31 @@ def test_yolo_detects_vehicles_in_a_real_clip() -> None:
     assert all(
         0 <= d.xyxy[0] < d.xyxy[2] <= 640 and 0 <= d.xyxy[1] < d.xyxy[3] <= 360 for d in found
     )
+
+
+def test_a_median_background_leaves_no_ghost_of_a_vehicle_present_at_the_start() -> None:
+    car = Vehicle(x=-1.75, y0=8.0, speed_ms=15.0)  # in view from the first frame
+    scene = Scene(camera=CAM, vehicles=[car])
+    bg = scene.background()
+    frames = [scene.render(i / 30, bg) for i in range(0, 60, 3)]
+    learnt = MotionDetector(min_area_px=50)
+    for _ in range(12):  # the usual warm-up on the first frame: the car becomes background
+        learnt.detect(frames[0])
+    seeded = MotionDetector(min_area_px=50)
+    assert seeded.seed_background(frames)
+    # the road once the car has gone: a ghost shows where the learnt model saw the car
+    assert learnt.detect(bg) != []
+    assert seeded.detect(bg) == []
+
+
+def test_seeding_needs_a_few_frames() -> None:
+    det = MotionDetector()
+    assert not det.seed_background([np.zeros((10, 10, 3), np.uint8)] * 2)
+
+
+def test_background_frames_spread_over_the_first_seconds(clip: tuple[Path, Path]) -> None:
+    video, _ = clip
+    frames = background_frames(video, seconds=1.0, count=5)
+    assert len(frames) == 5
+    assert frames[0].shape == (CAM.height, CAM.width, 3)
+    assert background_frames(video.with_name("missing.avi")) == []

@@ -270,3 +270,39 @@ def test_speed_does_not_depend_on_which_road_points_were_surveyed(
     # pin the scale down less), so only then may the verdict differ
     assert other.reject_reason in (reference.reject_reason, "high_uncertainty")
     assert other.speed_kmh == pytest.approx(reference.speed_kmh, abs=1e-3)
+
+
+def test_a_vehicle_cut_at_the_top_of_the_view_is_measured_from_its_bottom_row() -> None:
+    # A tall truck near the camera reaches above the detector's view: its box top is cut
+    # in every frame, but its bottom - the contact point - is whole.
+    track = vehicle_track(CAM, AWAY, TIMES)
+    tops = track.boxes()[:, 1]
+    view = (0.0, float(tops.max()) + 1.0, float(CAM.width), float(CAM.height))
+    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=view)
+    cut = Track(1, class_votes={"truck": len(track.samples)})
+    for s in track.samples:
+        x1, _, x2, y2 = s.xyxy
+        cut.samples.append(replace(s, xyxy=(x1, view[1], x2, y2)))
+    p = est.estimate(cut)
+    assert p is not None and p.valid
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
+def test_a_vehicle_cut_at_the_bottom_of_the_view_is_not_placed_by_the_cut() -> None:
+    track = vehicle_track(CAM, TOWARD, TIMES)
+    bottoms = track.boxes()[:, 3]
+    view = (0.0, 0.0, float(CAM.width), float(np.median(bottoms)))
+    cut = Track(1, class_votes={"car": len(track.samples)})
+    for s in track.samples:
+        x1, y1, x2, y2 = s.xyxy
+        cut.samples.append(replace(s, xyxy=(x1, y1, x2, min(y2, view[3]))))
+    p = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=view).estimate(cut)
+    assert p is None or not p.valid
+
+
+def test_uncertainty_covers_reporting_the_lower_half() -> None:
+    p = measure(vehicle_track(CAM, AWAY, TIMES, noise_px=0.7, seed=3))
+    offset = abs(p.speed_first_half_kmh - p.speed_second_half_kmh) / 2
+    assert p.details["lower_half_offset_kmh"] == pytest.approx(offset)
+    assert offset > 0
+    assert p.uncertainty_kmh >= offset + 2 * p.details["u_fit_kmh"]
