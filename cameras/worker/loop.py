@@ -31,7 +31,7 @@ from cameras.vision.pipeline import MeasurementPipeline, Observer
 from cameras.vision.source import Frame, SourceStats
 from cameras.vision.speed import Passage, SpeedConfig
 from cameras.vision.spool import Spool
-from cameras.worker.delivery import Delivery
+from cameras.worker.delivery import Delivery, spool_size
 from cameras.worker.privacy import CountAggregator, EnforcementRule, IntervalCounts
 from cameras.worker.ring import EvidenceRing, HeldFrame, ZoneTest
 from cameras.worker.violation import ViolationDraft, utc_at
@@ -174,7 +174,7 @@ class CameraWorker:
                 log.warning(
                     "camera %s: %d event(s) still in the spool; they are sent on the next start",
                     self.config.camera_code,
-                    self.parts.spool.size().pending,
+                    spool_size(self.parts.spool).pending,
                 )
             delivery.stop()
         self._beat("stopped", force=True)
@@ -326,7 +326,7 @@ class CameraWorker:
             log.warning("camera %s: counts not stored yet: %s", self.config.camera_code, exc)
 
     def heartbeat_payload(self, status: str) -> dict[str, Any]:
-        size = self.parts.spool.size()
+        size = spool_size(self.parts.spool)
         delivery = self.parts.delivery
         details: dict[str, Any] = {
             "spool": size.as_dict(),
