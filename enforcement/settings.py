@@ -90,6 +90,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+    # A file, not memory, so test runs can share the database with the real worker
+    # processes they start (Celery, run_camera).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -176,6 +179,8 @@ FAIRSPEED: dict[str, Any] = {
     "SPOOL_DIR": envstr("FAIRSPEED_SPOOL_DIR", str(VAR_DIR / "spool")),
     "KEYS_DIR": envstr("FAIRSPEED_KEYS_DIR", str(VAR_DIR / "keys")),
     "MAX_EVIDENCE_MESSAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_MESSAGE_BYTES", 8 * 1024 * 1024),
+    # Larger packages travel through the evidence storage; beyond this they are refused.
+    "MAX_EVIDENCE_PACKAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_PACKAGE_BYTES", 64 * 1024 * 1024),
 }
 
 REST_FRAMEWORK = {

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
     name="enforcement.record_violation",
     bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    # OSError: the evidence storage (disk or S3) is briefly unreachable.
+    autoretry_for=(OperationalError, OSError),
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=None,
