@@ -35,8 +35,9 @@ LATERAL_TOL_M = 2.0  # a passage belongs to a vehicle whose lane centre is this 
 TIME_SLACK_S = 0.5
 
 
-def match(passages: list[Passage], truth: list[dict[str, Any]]
-          ) -> tuple[dict[int, Passage], list[Passage], list[Passage]]:
+def match(
+    passages: list[Passage], truth: list[dict[str, Any]]
+) -> tuple[dict[int, Passage], list[Passage], list[Passage]]:
     """One-to-one greedy match, nearest first. Returns ({truth id: passage}, unmatched,
     duplicates: valid passages of a vehicle already matched to another valid passage)."""
     cands: list[tuple[float, int, int]] = []
@@ -78,12 +79,21 @@ def match(passages: list[Passage], truth: list[dict[str, Any]]
 
 def error_stats(errors: list[float]) -> dict[str, float | None]:
     if not errors:
-        return {"n": 0, "mae_kmh": None, "max_over_kmh": None, "max_under_kmh": None,
-                "bias_kmh": None}
+        return {
+            "n": 0,
+            "mae_kmh": None,
+            "max_over_kmh": None,
+            "max_under_kmh": None,
+            "bias_kmh": None,
+        }
     e = np.asarray(errors)
-    return {"n": len(e), "mae_kmh": float(np.mean(np.abs(e))),
-            "max_over_kmh": float(max(0.0, e.max())), "max_under_kmh": float(max(0.0, -e.min())),
-            "bias_kmh": float(e.mean())}
+    return {
+        "n": len(e),
+        "mae_kmh": float(np.mean(np.abs(e))),
+        "max_over_kmh": float(max(0.0, e.max())),
+        "max_under_kmh": float(max(0.0, -e.min())),
+        "bias_kmh": float(e.mean()),
+    }
 
 
 def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, Any]:
@@ -97,16 +107,19 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
     cal = load_calibration(files.calibration_path)
     peers = {}
     if YOLO_WEIGHTS.exists():  # the peer's constructor wants a model file, even unused
-        peers = {"peer_as_shipped": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=False),
-                 "peer_zone_fed": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=True)}
+        peers = {
+            "peer_as_shipped": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=False),
+            "peer_zone_fed": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=True),
+        }
 
     def observer(frame: Frame, active: list[Track]) -> None:
         for p in peers.values():
             p.observe(frame, active)
 
     t0 = time.perf_counter()
-    passages = list(measure_video(files.video_path, cal, detector="motion", progress=False,
-                                  observer=observer))
+    passages = list(
+        measure_video(files.video_path, cal, detector="motion", progress=False, observer=observer)
+    )
     t_measure = time.perf_counter() - t0
 
     crossing = [v for v in truth if v["crosses_zone"]]
@@ -120,15 +133,25 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
     measured = 0
     for v in crossing:
         p = by_truth.get(v["id"])
-        row: dict[str, Any] = {"id": v["id"], "kind": v["kind"], "true_kmh": v["speed_kmh"],
-                               "direction": v["direction"], "lane_x_m": v["lane_x_m"],
-                               "fully_visible": v.get("fully_visible_in_zone")}
+        row: dict[str, Any] = {
+            "id": v["id"],
+            "kind": v["kind"],
+            "true_kmh": v["speed_kmh"],
+            "direction": v["direction"],
+            "lane_x_m": v["lane_x_m"],
+            "fully_visible": v.get("fully_visible_in_zone"),
+        }
         if p is None:
             reasons["not_tracked"] += 1
             row["result"] = "missed"
         else:
-            row.update(speed_kmh=p.speed_kmh, u_kmh=p.uncertainty_kmh, valid=p.valid,
-                       reason=p.reject_reason, track_id=p.track_id)
+            row.update(
+                speed_kmh=p.speed_kmh,
+                u_kmh=p.uncertainty_kmh,
+                valid=p.valid,
+                reason=p.reject_reason,
+                track_id=p.track_id,
+            )
             if p.valid:
                 errors.append(p.speed_kmh - v["speed_kmh"])
                 measured += bool(v.get("fully_visible_in_zone"))
@@ -145,13 +168,20 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
         if not p.valid:
             reasons[f"unmatched:{p.reject_reason}"] += 1
     out: dict[str, Any] = {
-        "geometry": geo.name, "note": geo.note, "zone": spec.zone,
-        "frames": round(spec.duration_s * geo.rig.fps), "render_s": round(t_render, 1),
-        "measure_s": round(t_measure, 1), "vehicles_crossing": len(crossing),
-        "unoccluded": len(unocc), "measured_unoccluded": measured,
+        "geometry": geo.name,
+        "note": geo.note,
+        "zone": spec.zone,
+        "frames": round(spec.duration_s * geo.rig.fps),
+        "render_s": round(t_render, 1),
+        "measure_s": round(t_measure, 1),
+        "vehicles_crossing": len(crossing),
+        "unoccluded": len(unocc),
+        "measured_unoccluded": measured,
         "measured_pct": 100.0 * measured / len(unocc) if unocc else None,
-        "phantoms": len(phantoms), "reject_reasons": dict(reasons),
-        "ours": error_stats(errors), "vehicles": rows,
+        "phantoms": len(phantoms),
+        "reject_reasons": dict(reasons),
+        "ours": error_stats(errors),
+        "vehicles": rows,
         "phantom_readings": [p.to_json() for p in phantoms],
     }
     for k, errs in peer_err.items():
@@ -186,25 +216,36 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     meas = sum(r["measured_unoccluded"] for r in results)
     overall["measured_pct"] = 100.0 * meas / unocc if unocc else None
     overall["phantoms"] = sum(r["phantoms"] for r in results)
-    overall["reject_reasons"] = dict(sum((Counter(r["reject_reasons"]) for r in results),
-                                         Counter()))
+    overall["reject_reasons"] = dict(
+        sum((Counter(r["reject_reasons"]) for r in results), Counter())
+    )
     for r in results:
         del r["_errors"]
 
-    hdr = ["geometry", "who", "n", "MAE", "max over", "max under", "bias", "measured%",
-           "phantoms"]
+    hdr = ["geometry", "who", "n", "MAE", "max over", "max under", "bias", "measured%", "phantoms"]
     rows: list[list[str]] = []
     for r in [*results, {"geometry": "OVERALL", **overall}]:
         for k in keys:
             s = r[k]
             mine = k == "ours"
-            rows.append([r["geometry"] if mine else "", k, str(s["n"]), fmt(s["mae_kmh"]),
-                         fmt(s["max_over_kmh"]), fmt(s["max_under_kmh"]), fmt(s["bias_kmh"]),
-                         fmt(r["measured_pct"], 1) if mine else "",
-                         str(r["phantoms"]) if mine else ""])
+            rows.append(
+                [
+                    r["geometry"] if mine else "",
+                    k,
+                    str(s["n"]),
+                    fmt(s["mae_kmh"]),
+                    fmt(s["max_over_kmh"]),
+                    fmt(s["max_under_kmh"]),
+                    fmt(s["bias_kmh"]),
+                    fmt(r["measured_pct"], 1) if mine else "",
+                    str(r["phantoms"]) if mine else "",
+                ]
+            )
     print()
-    print(f"Synthetic accuracy, {w}x{h}, {n} vehicles + an occluded pair per geometry, "
-          "motion detector (errors in km/h; over = reading above truth)")
+    print(
+        f"Synthetic accuracy, {w}x{h}, {n} vehicles + an occluded pair per geometry, "
+        "motion detector (errors in km/h; over = reading above truth)"
+    )
     print(table(rows, hdr))
     print("reject reasons (ours):", overall["reject_reasons"] or "none")
     o = overall["ours"]
@@ -215,8 +256,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "phantoms_ok": overall["phantoms"] == TARGETS["phantoms"],
     }
     print("targets", TARGETS, "->", verdict)
-    summary = {"resolution": [w, h], "vehicles_per_geometry": n, "targets": TARGETS,
-               "verdict": verdict, "overall": overall, "geometries": results}
+    summary = {
+        "resolution": [w, h],
+        "vehicles_per_geometry": n,
+        "targets": TARGETS,
+        "verdict": verdict,
+        "overall": overall,
+        "geometries": results,
+    }
     path = write_summary("accuracy", summary)
     print(f"summary written to {path}")
     return summary

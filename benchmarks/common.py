@@ -20,9 +20,14 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 def write_summary(name: str, summary: dict[str, Any]) -> Path:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    summary = {"benchmark": name, "host": platform.node(), "python": platform.python_version(),
-               "cpus": os.cpu_count(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-               **summary}
+    summary = {
+        "benchmark": name,
+        "host": platform.node(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        **summary,
+    }
     path = OUT_DIR / f"{name}.json"
     path.write_text(json.dumps(summary, indent=1, default=_jsonable))
     return path

@@ -33,8 +33,9 @@ class PeerSpeed:
     """One ultralytics SpeedEstimator fed our tracks; ``zone_only`` feeds only samples whose
     contact point is inside the zone (the kindest setup: its window starts at zone entry)."""
 
-    def __init__(self, cal: Calibration, weights: Path, zone_only: bool,
-                 max_speed: int = 1000) -> None:
+    def __init__(
+        self, cal: Calibration, weights: Path, zone_only: bool, max_speed: int = 1000
+    ) -> None:
         import torch
         from ultralytics.solutions import SpeedEstimator
 
@@ -42,9 +43,14 @@ class PeerSpeed:
         self.cal = cal
         self.zone_only = zone_only
         # max_speed is raised from its default 120 so the cap does not decide the result.
-        self.est: Any = SpeedEstimator(model=str(weights), meter_per_pixel=metres_per_pixel(cal),
-                                       fps=float(cal.fps), max_speed=max_speed, show=False,
-                                       verbose=False)
+        self.est: Any = SpeedEstimator(
+            model=str(weights),
+            meter_per_pixel=metres_per_pixel(cal),
+            fps=float(cal.fps),
+            max_speed=max_speed,
+            show=False,
+            verbose=False,
+        )
         self._boxes: list[list[float]] = []
         self._ids: list[int] = []
         self.est.extract_tracks = self._extract  # type: ignore[method-assign]

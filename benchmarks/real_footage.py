@@ -46,23 +46,37 @@ def run_clip(clip: Path, calib: Path, detector: str) -> dict[str, Any]:
     cal = load_calibration(calib)
     pipes: list[MeasurementPipeline] = []
     t0 = time.perf_counter()
-    passages = list(measure_video(clip, cal, detector=detector,
-                                  weights=YOLO_WEIGHTS if detector == "yolo" else None,
-                                  progress=False, pipeline_out=pipes))
+    passages = list(
+        measure_video(
+            clip,
+            cal,
+            detector=detector,
+            weights=YOLO_WEIGHTS if detector == "yolo" else None,
+            progress=False,
+            pipeline_out=pipes,
+        )
+    )
     wall = time.perf_counter() - t0
     valid = [p for p in passages if p.valid]
     speeds = np.array([p.speed_kmh for p in valid])
     name, lo, hi = ROAD_RANGE.get(clip.stem, ("unknown road", 10.0, 200.0))
     in_range = int(np.sum((speeds >= lo) & (speeds <= hi))) if len(speeds) else 0
     return {
-        "clip": clip.name, "detector": detector, "road": name, "plausible_kmh": [lo, hi],
-        "frames": pipes[0].timings.frames if pipes else 0, "wall_s": round(wall, 1),
+        "clip": clip.name,
+        "detector": detector,
+        "road": name,
+        "plausible_kmh": [lo, hi],
+        "frames": pipes[0].timings.frames if pipes else 0,
+        "wall_s": round(wall, 1),
         "tracks_finished": pipes[0].tracks_finished if pipes else 0,
-        "passages": len(passages), "valid": len(valid),
+        "passages": len(passages),
+        "valid": len(valid),
         "rejected": dict(Counter(str(p.reject_reason) for p in passages if not p.valid)),
-        "speed_kmh": {"min": float(speeds.min()) if len(speeds) else None,
-                      "median": float(np.median(speeds)) if len(speeds) else None,
-                      "max": float(speeds.max()) if len(speeds) else None},
+        "speed_kmh": {
+            "min": float(speeds.min()) if len(speeds) else None,
+            "median": float(np.median(speeds)) if len(speeds) else None,
+            "max": float(speeds.max()) if len(speeds) else None,
+        },
         "valid_in_plausible_range": in_range,
         "plausible": bool(len(speeds) and in_range == len(speeds)),
         "readings": [p.to_json() for p in passages],
@@ -94,15 +108,40 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     for r in results:
         s = r["speed_kmh"]
-        rows.append([r["clip"][:28], r["detector"], str(r["frames"]), str(r["passages"]),
-                     str(r["valid"]), ", ".join(f"{k}:{v}" for k, v in r["rejected"].items()),
-                     fmt(s["min"], 0), fmt(s["median"], 0), fmt(s["max"], 0),
-                     f"{r['valid_in_plausible_range']}/{r['valid']} in "
-                     f"{r['plausible_kmh'][0]:.0f}-{r['plausible_kmh'][1]:.0f}"])
+        rows.append(
+            [
+                r["clip"][:28],
+                r["detector"],
+                str(r["frames"]),
+                str(r["passages"]),
+                str(r["valid"]),
+                ", ".join(f"{k}:{v}" for k, v in r["rejected"].items()),
+                fmt(s["min"], 0),
+                fmt(s["median"], 0),
+                fmt(s["max"], 0),
+                f"{r['valid_in_plausible_range']}/{r['valid']} in "
+                f"{r['plausible_kmh'][0]:.0f}-{r['plausible_kmh'][1]:.0f}",
+            ]
+        )
     print()
     print("Real footage (no ground truth): passages = vehicles measured or rejected in the zone")
-    print(table(rows, ["clip", "detector", "frames", "passages", "valid", "rejected (why)",
-                       "min", "median", "max", "plausible"]))
+    print(
+        table(
+            rows,
+            [
+                "clip",
+                "detector",
+                "frames",
+                "passages",
+                "valid",
+                "rejected (why)",
+                "min",
+                "median",
+                "max",
+                "plausible",
+            ],
+        )
+    )
     for k, v in skipped.items():
         print(f"skipped {k}: {v}")
     summary = {"detectors": dets, "results": results, "skipped": skipped}

@@ -20,8 +20,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     flag = ["--quick"] if args.quick else []
     out: dict[str, Any] = {"quick": args.quick, "wall_s": {}}
-    for name, mod in (("accuracy", accuracy), ("throughput", throughput),
-                      ("real_footage", real_footage)):
+    for name, mod in (
+        ("accuracy", accuracy),
+        ("throughput", throughput),
+        ("real_footage", real_footage),
+    ):
         print(f"\n===== {name} =====", flush=True)
         t0 = time.perf_counter()
         res = mod.main(flag)
@@ -29,13 +32,18 @@ def main(argv: list[str] | None = None) -> None:
         if name == "accuracy":
             out["accuracy"] = {"overall": res["overall"], "verdict": res["verdict"]}
         elif name == "throughput":
-            out["throughput"] = [{k: r.get(k) for k in ("detector", "realtime_factor",
-                                                          "stage_fps", "peak_rss_mib")}
-                                 for r in res.get("results", [])]
+            out["throughput"] = [
+                {k: r.get(k) for k in ("detector", "realtime_factor", "stage_fps", "peak_rss_mib")}
+                for r in res.get("results", [])
+            ]
         else:
-            out["real_footage"] = [{k: r[k] for k in ("clip", "detector", "passages", "valid",
-                                                        "speed_kmh", "plausible")}
-                                   for r in res.get("results", [])]
+            out["real_footage"] = [
+                {
+                    k: r[k]
+                    for k in ("clip", "detector", "passages", "valid", "speed_kmh", "plausible")
+                }
+                for r in res.get("results", [])
+            ]
     path = write_summary("summary", out)
     print(f"\nall benchmarks done in {sum(out['wall_s'].values()):.0f} s; summary in {path}")
 

@@ -47,14 +47,21 @@ def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[st
     pipes: list[MeasurementPipeline] = []
     weights = YOLO_WEIGHTS if detector == "yolo" else None
     t0 = time.perf_counter()
-    passages = list(measure_video(video, cal, detector=detector, weights=weights,
-                                  progress=False, pipeline_out=pipes))
+    passages = list(
+        measure_video(
+            video, cal, detector=detector, weights=weights, progress=False, pipeline_out=pipes
+        )
+    )
     wall = time.perf_counter() - t0
     tm = pipes[0].timings
     return {
-        "detector": detector, "frames": tm.frames, "wall_s": wall,
-        "realtime_factor": wall / duration_s, "stage_s": dict(tm.seconds),
-        "stage_fps": tm.fps(), "passages": len(passages),
+        "detector": detector,
+        "frames": tm.frames,
+        "wall_s": wall,
+        "realtime_factor": wall / duration_s,
+        "stage_s": dict(tm.seconds),
+        "stage_fps": tm.fps(),
+        "passages": len(passages),
         "valid": sum(p.valid for p in passages),
         "peak_rss_mib": peak_rss_mib(),
     }
@@ -64,8 +71,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 s clip instead of 10 s")
     ap.add_argument("--seconds", type=float, default=None)
-    ap.add_argument("--child", nargs=4, metavar=("DET", "VIDEO", "CALIB", "DUR"),
-                    help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--child", nargs=4, metavar=("DET", "VIDEO", "CALIB", "DUR"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args(argv)
     if args.child:
         det, video, calib, dur = args.child
@@ -78,45 +86,86 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     geo = geometries(1280, 720)[0]  # overhead gantry: all four lanes busy
     spec = scene_for(geo, n_vehicles=12, seed=5)
     # Denser traffic than the accuracy suite: start mid-scene, where several cars are in view.
-    spec = replace(spec, duration_s=seconds,
-                   vehicles=[replace(v, t_start_s=v.t_start_s - 2.0) for v in spec.vehicles])
+    spec = replace(
+        spec,
+        duration_s=seconds,
+        vehicles=[replace(v, t_start_s=v.t_start_s - 2.0) for v in spec.vehicles],
+    )
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="fairspeed-tp-") as tmp:
         t0 = time.perf_counter()
         files = render_scene(spec, tmp, name="throughput")
         render_s = time.perf_counter() - t0
-        print(f"[throughput] rendered {seconds:.0f} s of 1280x720@30 in {render_s:.1f} s",
-              flush=True)
+        print(
+            f"[throughput] rendered {seconds:.0f} s of 1280x720@30 in {render_s:.1f} s", flush=True
+        )
         dets = ["motion"] + (["yolo"] if YOLO_WEIGHTS.exists() else [])
         for det in dets:
             print(f"[throughput] measuring with {det} ...", flush=True)
             proc = subprocess.run(
-                [sys.executable, "-m", "benchmarks.throughput", "--child", det,
-                 str(files.video_path), str(files.calibration_path), str(seconds)],
-                capture_output=True, text=True, check=False)
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.throughput",
+                    "--child",
+                    det,
+                    str(files.video_path),
+                    str(files.calibration_path),
+                    str(seconds),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
             if proc.returncode != 0 or not line:
                 print(f"[throughput] {det} failed:\n{proc.stderr[-2000:]}")
                 results.append({"detector": det, "error": proc.stderr[-2000:]})
                 continue
             results.append(json.loads(line[-1]))
-    hdr = ["detector", "frames", "RTF", "total fps", "decode", "detect", "track", "measure",
-           "peak RSS MiB"]
+    hdr = [
+        "detector",
+        "frames",
+        "RTF",
+        "total fps",
+        "decode",
+        "detect",
+        "track",
+        "measure",
+        "peak RSS MiB",
+    ]
     rows = []
     for r in results:
         if "error" in r:
             rows.append([r["detector"], "failed", *[""] * 7])
             continue
         f = r["stage_fps"]
-        rows.append([r["detector"], str(r["frames"]), fmt(r["realtime_factor"]),
-                     fmt(f["total"], 1), fmt(f["decode"], 0), fmt(f["detect"], 1),
-                     fmt(f["track"], 0), fmt(f["measure"], 0), fmt(r["peak_rss_mib"], 0)])
+        rows.append(
+            [
+                r["detector"],
+                str(r["frames"]),
+                fmt(r["realtime_factor"]),
+                fmt(f["total"], 1),
+                fmt(f["decode"], 0),
+                fmt(f["detect"], 1),
+                fmt(f["track"], 0),
+                fmt(f["measure"], 0),
+                fmt(r["peak_rss_mib"], 0),
+            ]
+        )
     print()
-    print("Throughput, 1280x720 @ 30 fps synthetic traffic (RTF = processing time / video "
-          "time; < 1 is faster than real time; stage columns are fps of that stage alone)")
+    print(
+        "Throughput, 1280x720 @ 30 fps synthetic traffic (RTF = processing time / video "
+        "time; < 1 is faster than real time; stage columns are fps of that stage alone)"
+    )
     print(table(rows, hdr))
-    summary = {"resolution": [1280, 720], "fps": 30.0, "seconds": seconds,
-               "render_s": render_s, "results": results}
+    summary = {
+        "resolution": [1280, 720],
+        "fps": 30.0,
+        "seconds": seconds,
+        "render_s": render_s,
+        "results": results,
+    }
     print(f"summary written to {write_summary('throughput', summary)}")
     return summary
 

@@ -28,8 +28,18 @@ from cameras.vision.synth_camera import CameraRig
 
 def _rig(p: np.ndarray, w: int, h: int, fps: float) -> CameraRig:
     v = [float(x) for x in p]
-    return CameraRig(height_m=v[0], tilt_deg=v[1], pan_deg=v[2], roll_deg=v[3], focal_px=v[4],
-                     x_m=v[5], y_m=v[6], width=w, height=h, fps=fps)
+    return CameraRig(
+        height_m=v[0],
+        tilt_deg=v[1],
+        pan_deg=v[2],
+        roll_deg=v[3],
+        focal_px=v[4],
+        x_m=v[5],
+        y_m=v[6],
+        width=w,
+        height=h,
+        fps=fps,
+    )
 
 
 def lane_x(x_off: float, y: np.ndarray, kappa: float) -> np.ndarray:
@@ -43,8 +53,7 @@ def fit(marks: dict[str, Any]) -> tuple[CameraRig, float, dict[str, float]]:
     module = float(marks["dash_m"]) + float(marks["gap_m"])
     dashes = np.asarray(marks["dash_centres_px"], dtype=float)  # nearest first
     ys_dash = np.arange(len(dashes)) * module + float(marks["dash_m"]) / 2
-    lines = [(float(li["x_m"]), np.asarray(li["points_px"], dtype=float))
-             for li in marks["lines"]]
+    lines = [(float(li["x_m"]), np.asarray(li["points_px"], dtype=float)) for li in marks["lines"]]
     curved = bool(marks.get("curved", False))
 
     def residuals(q: np.ndarray) -> np.ndarray:
@@ -55,8 +64,7 @@ def fit(marks: dict[str, Any]) -> tuple[CameraRig, float, dict[str, float]]:
         for x_off, pts in lines:
             g = rig.unproject(pts)
             # metres off the line, weighted to ~pixels by the local scale of one metre
-            scale = rig.focal_px / np.maximum(np.hypot(g[:, 0] - rig.x_m, g[:, 1] - rig.y_m),
-                                              1.0)
+            scale = rig.focal_px / np.maximum(np.hypot(g[:, 0] - rig.x_m, g[:, 1] - rig.y_m), 1.0)
             r.append((g[:, 0] - lane_x(x_off, g[:, 1], kappa)) * scale)
         out = np.concatenate(r)
         return np.nan_to_num(out, nan=1e3)
@@ -67,13 +75,16 @@ def fit(marks: dict[str, Any]) -> tuple[CameraRig, float, dict[str, float]]:
     # Physical bounds keep the solver away from degenerate cameras (focal -> 0 etc.).
     lo = [2.0, 0.0, -80.0, -20.0, 0.3 * w, -60.0, -300.0, -0.02][: len(q0)]
     hi = [40.0, 70.0, 80.0, 20.0, 8.0 * w, 60.0, 0.0, 0.02][: len(q0)]
-    sol = least_squares(residuals, np.clip(q0, lo, hi), bounds=(lo, hi), x_scale="jac",
-                        max_nfev=20000)
+    sol = least_squares(
+        residuals, np.clip(q0, lo, hi), bounds=(lo, hi), x_scale="jac", max_nfev=20000
+    )
     res = residuals(sol.x)
     n_d = 2 * len(dashes)
-    stats = {"dash_rms_px": float(np.sqrt(np.mean(res[:n_d] ** 2))),
-             "line_rms_px": float(np.sqrt(np.mean(res[n_d:] ** 2))) if len(res) > n_d else 0.0,
-             "kappa_per_m": float(sol.x[7]) if curved else 0.0}
+    stats = {
+        "dash_rms_px": float(np.sqrt(np.mean(res[:n_d] ** 2))),
+        "line_rms_px": float(np.sqrt(np.mean(res[n_d:] ** 2))) if len(res) > n_d else 0.0,
+        "kappa_per_m": float(sol.x[7]) if curved else 0.0,
+    }
     return _rig(sol.x[:7], w, h, fps), stats["kappa_per_m"], stats
 
 
@@ -91,14 +102,23 @@ def calibration(marks: dict[str, Any]) -> dict[str, Any]:
                     image.append([round(float(uv[0]), 2), round(float(uv[1]), 2)])
                     world.append([round(xw, 3), round(y, 3)])
     return {
-        "image_points": image, "world_points": world, "zone": marks["zone"],
-        "speed_limit_kmh": marks["speed_limit_kmh"], "fps": float(marks["fps"]),
-        "_fitted_camera": {"height_m": rig.height_m, "tilt_deg": rig.tilt_deg,
-                           "pan_deg": rig.pan_deg, "roll_deg": rig.roll_deg,
-                           "focal_px": rig.focal_px, "x_m": rig.x_m, "y_m": rig.y_m},
+        "image_points": image,
+        "world_points": world,
+        "zone": marks["zone"],
+        "speed_limit_kmh": marks["speed_limit_kmh"],
+        "fps": float(marks["fps"]),
+        "_fitted_camera": {
+            "height_m": rig.height_m,
+            "tilt_deg": rig.tilt_deg,
+            "pan_deg": rig.pan_deg,
+            "roll_deg": rig.roll_deg,
+            "focal_px": rig.focal_px,
+            "x_m": rig.x_m,
+            "y_m": rig.y_m,
+        },
         "_fit": stats,
         "_source": "fitted to lane markings by benchmarks/calibrations/fit_markings.py; "
-                   "assumptions in benchmarks/calibrations/README.md",
+        "assumptions in benchmarks/calibrations/README.md",
     }
 
 
@@ -109,8 +129,10 @@ def main(argv: list[str] | None = None) -> None:
         cal = calibration(marks)
         out = path.with_name(path.name.replace(".marks.json", ".json"))
         out.write_text(json.dumps(cal, indent=1))
-        print(f"{out}: {len(cal['image_points'])} points, fit {cal['_fit']}, "
-              f"camera {({k: round(v, 2) for k, v in cal['_fitted_camera'].items()})}")
+        print(
+            f"{out}: {len(cal['image_points'])} points, fit {cal['_fit']}, "
+            f"camera { ({k: round(v, 2) for k, v in cal['_fitted_camera'].items()}) }"
+        )
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ __all__ = [
 
 OCCLUSION_VISIBLE_MIN = 0.98
 
+
 # -- ground truth -------------------------------------------------------------------------------
 def _zone_span(zone: Sequence[tuple[float, float]], x: float) -> tuple[float, float] | None:
     """y interval where the line x=const crosses the (convex) zone polygon."""

@@ -49,8 +49,9 @@ class CameraRig:
         """World→camera rotation; rows are the camera's right, down and forward axes."""
         pan, tilt, roll = (math.radians(a) for a in (self.pan_deg, self.tilt_deg, self.roll_deg))
         # Positive pan turns the view towards +x (to the right when looking along +y).
-        fwd = np.array([math.cos(tilt) * math.sin(pan), math.cos(tilt) * math.cos(pan),
-                        -math.sin(tilt)])
+        fwd = np.array(
+            [math.cos(tilt) * math.sin(pan), math.cos(tilt) * math.cos(pan), -math.sin(tilt)]
+        )
         right = np.array([math.cos(pan), -math.sin(pan), 0.0])
         down = np.cross(fwd, right)
         cr, sr = math.cos(roll), math.sin(roll)
@@ -59,9 +60,13 @@ class CameraRig:
         return np.stack([right_r, down_r, fwd])
 
     def camera_matrix(self) -> FloatArray:
-        return np.array([[self.focal_px, 0.0, self.width / 2.0],
-                         [0.0, self.focal_px, self.height / 2.0],
-                         [0.0, 0.0, 1.0]])
+        return np.array(
+            [
+                [self.focal_px, 0.0, self.width / 2.0],
+                [0.0, self.focal_px, self.height / 2.0],
+                [0.0, 0.0, 1.0],
+            ]
+        )
 
     def dist_coeffs(self) -> FloatArray:
         return np.array([self.k1, 0.0, 0.0, 0.0, 0.0])
@@ -195,8 +200,9 @@ def subdivide(poly: FloatArray, n: int) -> FloatArray:
     return (poly[:, None, :] + (nxt - poly)[:, None, :] * ts).reshape(-1, poly.shape[1])
 
 
-def project_polygon(rig: CameraRig, poly_world: FloatArray,
-                    planes: list[FloatArray] | None = None) -> FloatArray:
+def project_polygon(
+    rig: CameraRig, poly_world: FloatArray, planes: list[FloatArray] | None = None
+) -> FloatArray:
     """World polygon (N,3) → clipped pixel polygon (M,2); empty when not in view."""
     if rig.k1 != 0.0:
         poly_world = subdivide(poly_world, 8)

@@ -48,25 +48,38 @@ def _decals(kind: str, face: str) -> list[Decal]:
         if face == "front":
             return [(0.3, 0.7, 0.55, 0.68, HEAD_LIGHT)]
         if face == "side":
-            return [(0.05, 0.3, 0.0, 0.35, TYRE), (0.7, 0.95, 0.0, 0.35, TYRE),
-                    (0.35, 0.65, 0.55, 1.0, TRIM)]
+            return [
+                (0.05, 0.3, 0.0, 0.35, TYRE),
+                (0.7, 0.95, 0.0, 0.35, TYRE),
+                (0.35, 0.65, 0.55, 1.0, TRIM),
+            ]
         return []
     truck = kind == "truck"
     if face == "rear":
-        out: list[Decal] = [(0.0, 1.0, 0.08, 0.17, TRIM), (0.04, 0.18, 0.2, 0.28, TAIL_LIGHT),
-                            (0.82, 0.96, 0.2, 0.28, TAIL_LIGHT), (0.4, 0.6, 0.19, 0.29, PLATE)]
+        out: list[Decal] = [
+            (0.0, 1.0, 0.08, 0.17, TRIM),
+            (0.04, 0.18, 0.2, 0.28, TAIL_LIGHT),
+            (0.82, 0.96, 0.2, 0.28, TAIL_LIGHT),
+            (0.4, 0.6, 0.19, 0.29, PLATE),
+        ]
         if truck:
             out.append((0.495, 0.505, 0.3, 0.95, TRIM))
         else:
             out += [(0.12, 0.88, 0.6, 0.9, DARK_GLASS)]
         return out
     if face == "front":
-        return [(0.08, 0.92, 0.6 if not truck else 0.55, 0.92, DARK_GLASS),
-                (0.06, 0.22, 0.25, 0.36, HEAD_LIGHT), (0.78, 0.94, 0.25, 0.36, HEAD_LIGHT),
-                (0.3, 0.7, 0.22, 0.4, TRIM), (0.4, 0.6, 0.08, 0.18, PLATE)]
+        return [
+            (0.08, 0.92, 0.6 if not truck else 0.55, 0.92, DARK_GLASS),
+            (0.06, 0.22, 0.25, 0.36, HEAD_LIGHT),
+            (0.78, 0.94, 0.25, 0.36, HEAD_LIGHT),
+            (0.3, 0.7, 0.22, 0.4, TRIM),
+            (0.4, 0.6, 0.08, 0.18, PLATE),
+        ]
     if face == "side":
-        wheels: list[Decal] = [(0.1, 0.24, 0.0, 0.28 if not truck else 0.3, TYRE),
-                               (0.76, 0.9, 0.0, 0.28 if not truck else 0.3, TYRE)]
+        wheels: list[Decal] = [
+            (0.1, 0.24, 0.0, 0.28 if not truck else 0.3, TYRE),
+            (0.76, 0.9, 0.0, 0.28 if not truck else 0.3, TYRE),
+        ]
         if truck:
             return [*wheels, (0.4, 0.5, 0.0, 0.3, TYRE), (0.02, 0.98, 0.32, 0.36, TRIM)]
         return [*wheels, (0.22, 0.8, 0.6, 0.88, DARK_GLASS)]
@@ -95,8 +108,9 @@ def _face_role(face: str, direction: int) -> str:
     return "rear" if face == rear else "front"
 
 
-def _face_frame(corners: FloatArray, idx: tuple[int, int, int, int]) -> tuple[
-        FloatArray, FloatArray, FloatArray]:
+def _face_frame(
+    corners: FloatArray, idx: tuple[int, int, int, int]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Origin and the two spanning edges of a quad face."""
     p0, p1, _, p3 = (corners[i] for i in idx)
     return p0, p1 - p0, p3 - p0
@@ -113,8 +127,13 @@ def painter_order(rig: CameraRig, vehicles: list[Vehicle], t: float) -> list[Veh
     boxes = {}
     for v in vehicles:
         c = v.corners(t)
-        boxes[v.vid] = (c[:, 0].min(), c[:, 0].max(), c[:, 1].min(), c[:, 1].max(),
-                        float(np.hypot(c[:, 0].mean() - rig.x_m, c[:, 1].mean() - rig.y_m)))
+        boxes[v.vid] = (
+            c[:, 0].min(),
+            c[:, 0].max(),
+            c[:, 1].min(),
+            c[:, 1].max(),
+            float(np.hypot(c[:, 0].mean() - rig.x_m, c[:, 1].mean() - rig.y_m)),
+        )
 
     def nearer(a: Vehicle, b: Vehicle) -> int:
         ax0, ax1, ay0, ay1, ad = boxes[a.vid]
@@ -134,8 +153,14 @@ def painter_order(rig: CameraRig, vehicles: list[Vehicle], t: float) -> list[Veh
     return sorted(vehicles, key=functools.cmp_to_key(nearer))
 
 
-def draw_shadows(frame: NDArray[np.uint8], rig: CameraRig, vehicles: list[Vehicle], t: float,
-                 sun: FloatArray, strength: float = 0.45) -> None:
+def draw_shadows(
+    frame: NDArray[np.uint8],
+    rig: CameraRig,
+    vehicles: list[Vehicle],
+    t: float,
+    sun: FloatArray,
+    strength: float = 0.45,
+) -> None:
     """Darken the road under each vehicle's cast shadow (sun = unit vector towards the sun)."""
     offset = -sun[:2] / max(sun[2], 0.05)
     h, w = frame.shape[:2]
@@ -159,8 +184,14 @@ def draw_shadows(frame: NDArray[np.uint8], rig: CameraRig, vehicles: list[Vehicl
     frame[y0:y1, x0:x1] = np.clip(roi * k[..., None], 0, 255).astype(np.uint8)
 
 
-def draw_vehicles(frame: NDArray[np.uint8], labels: NDArray[np.uint8], rig: CameraRig,
-                  vehicles: list[Vehicle], t: float, sun: FloatArray) -> list[DrawnVehicle]:
+def draw_vehicles(
+    frame: NDArray[np.uint8],
+    labels: NDArray[np.uint8],
+    rig: CameraRig,
+    vehicles: list[Vehicle],
+    t: float,
+    sun: FloatArray,
+) -> list[DrawnVehicle]:
     """Draw vehicles far-to-near into frame (and their ids+1 into labels)."""
     planes = rig.frustum_planes()
     cam = rig.centre
@@ -190,8 +221,14 @@ def draw_vehicles(frame: NDArray[np.uint8], labels: NDArray[np.uint8], rig: Came
             cv2.fillPoly(labels, [fixed], order, cv2.LINE_8, SHIFT)
             o, ea, eb = _face_frame(corners, idx)
             for a0, a1, b0, b1, col in _decals(v.spec.kind, _face_role(name, v.spec.direction)):
-                dq = np.array([o + a0 * ea + b0 * eb, o + a1 * ea + b0 * eb,
-                               o + a1 * ea + b1 * eb, o + a0 * ea + b1 * eb])
+                dq = np.array(
+                    [
+                        o + a0 * ea + b0 * eb,
+                        o + a1 * ea + b0 * eb,
+                        o + a1 * ea + b1 * eb,
+                        o + a0 * ea + b1 * eb,
+                    ]
+                )
                 dpoly = project_polygon(rig, dq, planes)
                 if len(dpoly) >= 3:
                     dcol = tuple(float(c) * (0.75 + 0.25 * shade) for c in col)
@@ -217,6 +254,7 @@ def draw_vehicles(frame: NDArray[np.uint8], labels: NDArray[np.uint8], rig: Came
         if own_px == 0:
             continue
         vis = int(np.count_nonzero(labels[iy0:iy1, ix0:ix1] == order_of[v.vid]))
-        out.append(DrawnVehicle(v.vid, (float(x1), float(y1), float(x2), float(y2)),
-                                vis, own_px, area))
+        out.append(
+            DrawnVehicle(v.vid, (float(x1), float(y1), float(x2), float(y2)), vis, own_px, area)
+        )
     return out

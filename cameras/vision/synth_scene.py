@@ -307,5 +307,3 @@ def random_scene(
         )
         t += float(rng.uniform(2.0, 3.5))
     return build_scene(base, wanted)
-
-

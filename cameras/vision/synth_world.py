@@ -178,17 +178,20 @@ def _tile_noise(rng: np.random.Generator, size: int, blur: float) -> NDArray[np.
     return noise / max(float(noise.std()), 1e-6)
 
 
-def _sample_tile(tile: NDArray[np.float32], x: FloatArray, y: FloatArray,
-                 m_per_px: float) -> NDArray[np.float32]:
+def _sample_tile(
+    tile: NDArray[np.float32], x: FloatArray, y: FloatArray, m_per_px: float
+) -> NDArray[np.float32]:
     n = tile.shape[0]
     mx = np.mod(x / m_per_px, n).astype(np.float32)
     my = np.mod(y / m_per_px, n).astype(np.float32)
-    return np.asarray(cv2.remap(tile, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP),
-                      np.float32)
+    return np.asarray(
+        cv2.remap(tile, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP), np.float32
+    )
 
 
-def render_background(rig: CameraRig, road: RoadSpec, seed: int,
-                      supersample: int = 2) -> NDArray[np.uint8]:
+def render_background(
+    rig: CameraRig, road: RoadSpec, seed: int, supersample: int = 2
+) -> NDArray[np.uint8]:
     """Road, markings, verge and sky as seen by the rig (BGR uint8), super-sampled.
 
     The scene is static, so this runs once per scene; frames start from a copy of it.
@@ -224,8 +227,9 @@ def render_background(rig: CameraRig, road: RoadSpec, seed: int,
 
     img = np.empty((h, w, 3), dtype=np.float32)
     on_road = (gx >= road.x0_m) & (gx <= road.x1_m)
-    shoulder = (~on_road) & (gx >= road.x0_m - road.shoulder_m) & (
-        gx <= road.x1_m + road.shoulder_m)
+    shoulder = (
+        (~on_road) & (gx >= road.x0_m - road.shoulder_m) & (gx <= road.x1_m + road.shoulder_m)
+    )
     grass = ~(on_road | shoulder)
     tex = (9.0 * n_fine + 5.0 * n_coarse)[..., None]
     img[:] = ASPHALT_BGR
@@ -248,12 +252,16 @@ def render_background(rig: CameraRig, road: RoadSpec, seed: int,
     # Haze towards the horizon, then sky above it.
     haze = np.clip((dist - 150.0) / 600.0, 0.0, 1.0)[..., None]
     img = img * (1 - haze) + SKY_HORIZON_BGR * haze
-    up = np.clip(rays[:, 2].reshape(h, w) / np.maximum(
-        np.linalg.norm(rays, axis=1).reshape(h, w), 1e-9), 0.0, 1.0)[..., None]
+    up = np.clip(
+        rays[:, 2].reshape(h, w) / np.maximum(np.linalg.norm(rays, axis=1).reshape(h, w), 1e-9),
+        0.0,
+        1.0,
+    )[..., None]
     sky = SKY_HORIZON_BGR * (1 - np.sqrt(up)) + SKY_TOP_BGR * np.sqrt(up)
     img = np.where(ground[..., None], img, sky)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if s > 1:
-        out = np.asarray(cv2.resize(out, (rig.width, rig.height),
-                                    interpolation=cv2.INTER_AREA), np.uint8)
+        out = np.asarray(
+            cv2.resize(out, (rig.width, rig.height), interpolation=cv2.INTER_AREA), np.uint8
+        )
     return out

@@ -26,12 +26,38 @@ from cameras.vision.synth import (
 from cameras.vision.synth_render import draw_vehicles
 from cameras.vision.synth_world import RoadSpec
 
-ROADSIDE = CameraRig(height_m=6.0, tilt_deg=12.0, pan_deg=10.0, focal_px=700.0, width=640,
-                     height=360, fps=30.0, x_m=-9.0)
-OVERHEAD = CameraRig(height_m=8.0, tilt_deg=25.0, pan_deg=0.0, focal_px=600.0, width=640,
-                     height=360, fps=25.0, x_m=1.75)
-DISTORTED = CameraRig(height_m=7.0, tilt_deg=18.0, pan_deg=-5.0, focal_px=450.0, width=640,
-                      height=360, fps=30.0, roll_deg=1.5, k1=-0.18, x_m=3.0)
+ROADSIDE = CameraRig(
+    height_m=6.0,
+    tilt_deg=12.0,
+    pan_deg=10.0,
+    focal_px=700.0,
+    width=640,
+    height=360,
+    fps=30.0,
+    x_m=-9.0,
+)
+OVERHEAD = CameraRig(
+    height_m=8.0,
+    tilt_deg=25.0,
+    pan_deg=0.0,
+    focal_px=600.0,
+    width=640,
+    height=360,
+    fps=25.0,
+    x_m=1.75,
+)
+DISTORTED = CameraRig(
+    height_m=7.0,
+    tilt_deg=18.0,
+    pan_deg=-5.0,
+    focal_px=450.0,
+    width=640,
+    height=360,
+    fps=30.0,
+    roll_deg=1.5,
+    k1=-0.18,
+    x_m=3.0,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -51,8 +77,9 @@ def test_distortion_matches_opencv() -> None:
     r = DISTORTED.rotation()
     rvec, _ = cv2.Rodrigues(r)
     tvec = -r @ DISTORTED.centre
-    theirs, _ = cv2.projectPoints(pts, rvec, tvec, DISTORTED.camera_matrix(),
-                                  DISTORTED.dist_coeffs())
+    theirs, _ = cv2.projectPoints(
+        pts, rvec, tvec, DISTORTED.camera_matrix(), DISTORTED.dist_coeffs()
+    )
     assert np.allclose(ours, theirs.reshape(-1, 2), atol=1e-6)
 
 
@@ -68,8 +95,10 @@ def test_lowest_vehicle_pixel_is_its_road_contact(rig: CameraRig) -> None:
     zone = auto_zone(rig, road)
     ymid = sum(p[1] for p in zone) / 4
     xs = sorted({p[0] for p in zone})
-    specs = [VehicleSpec(60.0, xs[0] + 1.75, 1, 0.0, kind, y_start_m=ymid + 5 * i)
-             for i, kind in enumerate(("car", "truck", "motorcycle"))]
+    specs = [
+        VehicleSpec(60.0, xs[0] + 1.75, 1, 0.0, kind, y_start_m=ymid + 5 * i)
+        for i, kind in enumerate(("car", "truck", "motorcycle"))
+    ]
     spec = SceneSpec(rig=rig, vehicles=specs, duration_s=1.0, zone=zone)
     for v in place_vehicles(spec, zone):
         frame = np.zeros((rig.height, rig.width, 3), np.uint8)
@@ -82,14 +111,21 @@ def test_lowest_vehicle_pixel_is_its_road_contact(rig: CameraRig) -> None:
         lowest = int(np.nanargmax(uv[:, 1]))
         assert lowest < 4, "the lowest projected corner must be on the road"
         assert abs(rows.max() - uv[lowest, 1]) <= 1.0  # OpenCV: pixel centres at integers
-        back = unproject(rig, uv[lowest:lowest + 1])[0]
+        back = unproject(rig, uv[lowest : lowest + 1])[0]
         assert np.allclose(back, corners[lowest, :2], atol=1e-6)
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[SceneSpec, Path, Path, Path]:
-    spec = random_scene(7, rig=ROADSIDE, n_vehicles=3, noise_sigma=0.0, shadows=False,
-                        survey_noise_m=0.0, pixel_noise_px=0.0)
+    spec = random_scene(
+        7,
+        rig=ROADSIDE,
+        n_vehicles=3,
+        noise_sigma=0.0,
+        shadows=False,
+        survey_noise_m=0.0,
+        pixel_noise_px=0.0,
+    )
     files = render_scene(spec, tmp_path_factory.mktemp("synth"))
     return spec, files.video_path, files.calibration_path, files.truth_path
 
@@ -110,8 +146,7 @@ def test_video_is_readable(rendered: tuple[SceneSpec, Path, Path, Path]) -> None
     assert abs(cap.get(cv2.CAP_PROP_FPS) - spec.rig.fps) < 1e-3
 
 
-def test_calibration_points_reproject_exactly(
-        rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
+def test_calibration_points_reproject_exactly(rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
     spec, _, calib_path, _ = rendered
     calib = json.loads(calib_path.read_text())
     assert set(calib) >= {"image_points", "world_points", "zone", "speed_limit_kmh", "fps"}
@@ -144,8 +179,7 @@ def test_distorted_calibration_has_intrinsics(tmp_path: Path) -> None:
     assert np.abs(pred.reshape(-1, 2) - und).max() * DISTORTED.focal_px < 0.01
 
 
-def test_contact_points_land_where_truth_says(
-        rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
+def test_contact_points_land_where_truth_says(rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
     """In the decoded video, the vehicle ends at its truth contact row: just above differs
     from the empty road, just below does not."""
     _, video, _, truth_path = rendered
@@ -162,14 +196,15 @@ def test_contact_points_land_where_truth_says(
     for v in truth["vehicles"]:
         if not v["crosses_zone"] or not v["fully_visible_in_zone"]:
             continue
-        t_mid = 0.5 * (v["zone"][v["near_contact"]]["t_enter_s"]
-                       + v["zone"][v["near_contact"]]["t_exit_s"])
+        t_mid = 0.5 * (
+            v["zone"][v["near_contact"]]["t_enter_s"] + v["zone"][v["near_contact"]]["t_exit_s"]
+        )
         row = min(v["frames"], key=lambda r: abs(r[1] - t_mid))
         u, vv = round(row[2]), round(row[3])
         diff = np.abs(frames[row[0]] - background).sum(axis=2)
         # compare a few pixels either side of the contact point along the bottom edge
-        above = diff[vv - 3, u - 2:u + 3].mean()
-        below = diff[vv + 3, u - 2:u + 3].mean()
+        above = diff[vv - 3, u - 2 : u + 3].mean()
+        below = diff[vv + 3, u - 2 : u + 3].mean()
         assert above > 30 and below < 15, (v["id"], above, below)
         checked += 1
     assert checked >= 2
