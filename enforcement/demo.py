@@ -55,18 +55,38 @@ def demo_scene(out_dir: Path) -> dict[str, Path]:
     if all(p.exists() for p in files.values()):
         return files
     out_dir.mkdir(parents=True, exist_ok=True)
-    rig = CameraRig(height_m=7.0, tilt_deg=16.0, pan_deg=4.0, focal_px=700.0,
-                    width=960, height=540, fps=30.0, x_m=-4.0)
-    base = SceneSpec(rig=rig, vehicles=[], duration_s=12.0, speed_limit_kmh=50.0,
-                     noise_sigma=2.0, seed=7)
-    plan = [(88.0, "car", 1.0), (42.0, "suv", 2.5), (103.0, "car", 4.5),
-            (48.0, "van", 6.0), (79.0, "car", 8.0), (35.0, "car", 9.0)]
-    wanted = [(VehicleSpec(speed_kmh=v, lane_x_m=1.75, direction=1, t_start_s=0.0, kind=k), t)
-              for v, k, t in plan]
+    rig = CameraRig(
+        height_m=7.0,
+        tilt_deg=16.0,
+        pan_deg=4.0,
+        focal_px=700.0,
+        width=960,
+        height=540,
+        fps=30.0,
+        x_m=-4.0,
+    )
+    base = SceneSpec(
+        rig=rig, vehicles=[], duration_s=12.0, speed_limit_kmh=50.0, noise_sigma=2.0, seed=7
+    )
+    plan = [
+        (88.0, "car", 1.0),
+        (42.0, "suv", 2.5),
+        (103.0, "car", 4.5),
+        (48.0, "van", 6.0),
+        (79.0, "car", 8.0),
+        (35.0, "car", 9.0),
+    ]
+    wanted = [
+        (VehicleSpec(speed_kmh=v, lane_x_m=1.75, direction=1, t_start_s=0.0, kind=k), t)
+        for v, k, t in plan
+    ]
     spec = build_scene(base, wanted)
     scene = render_scene(spec, out_dir, name="demo")
-    files = {"video": scene.video_path, "calibration": scene.calibration_path,
-             "truth": scene.truth_path}
+    files = {
+        "video": scene.video_path,
+        "calibration": scene.calibration_path,
+        "truth": scene.truth_path,
+    }
     return files
 
 
@@ -78,33 +98,57 @@ def demo_seed(calibration: dict[str, Any], video: Path) -> Camera:
     )
     camera, created = Camera.objects.get_or_create(
         code=DEMO_CAMERA,
-        defaults={"name": "Main St eastbound", "site": site, "source_url": str(video),
-                  "speed_limit_kmh": int(calibration.get("speed_limit_kmh", 50))},
+        defaults={
+            "name": "Main St eastbound",
+            "site": site,
+            "source_url": str(video),
+            "speed_limit_kmh": int(calibration.get("speed_limit_kmh", 50)),
+        },
     )
     camera.source_url = str(video)
     camera.save(update_fields=["source_url"])
     today = timezone.localdate()
     if not site.placements.filter(status=PlacementStatus.APPROVED).exists():
         placement = PlacementProposal.objects.create(
-            site=site, title="Main St school zone", status=PlacementStatus.APPROVED,
-            justification="Demo: 14 injury crashes in 5 years; 85th percentile 61 km/h in a 50 zone.",
-            decided_at=timezone.now(), decision_reason="Demo placement approved",
+            site=site,
+            title="Main St school zone",
+            status=PlacementStatus.APPROVED,
+            justification="Demo: 14 injury crashes in 5 years; 85th percentile 61 km/h in 50.",
+            decided_at=timezone.now(),
+            decision_reason="Demo placement approved",
             active_from=today - dt.timedelta(days=365),
         )
-        audit_record(actor=None, actor_label="demo", action="placement.approved", obj=placement,
-                     reason=placement.decision_reason)
+        audit_record(
+            actor=None,
+            actor_label="demo",
+            action="placement.approved",
+            obj=placement,
+            reason=placement.decision_reason,
+        )
     if not camera.calibrations.exists():
-        cal = Calibration.objects.create(camera=camera, version=1, data=calibration,
-                                         residual_rms_m=0.0, max_residual_m=0.0,
-                                         note="Demo: exact synthetic survey")
+        cal = Calibration.objects.create(
+            camera=camera,
+            version=1,
+            data=calibration,
+            residual_rms_m=0.0,
+            max_residual_m=0.0,
+            note="Demo: exact synthetic survey",
+        )
         audit_record(actor=None, actor_label="demo", action="calibration.created", obj=cal)
     if not camera.certificates.filter(valid_until__gte=today).exists():
         CalibrationCertificate.objects.create(
-            camera=camera, issuer="Demo Metrology Lab", certificate_number="DEMO-0001",
-            valid_from=today - dt.timedelta(days=30), valid_until=today + dt.timedelta(days=335),
+            camera=camera,
+            issuer="Demo Metrology Lab",
+            certificate_number="DEMO-0001",
+            valid_from=today - dt.timedelta(days=30),
+            valid_until=today + dt.timedelta(days=335),
         )
     if created or not camera.self_tests.filter(ran_at__date=today, passed=True).exists():
-        SelfTest.objects.create(camera=camera, ran_at=timezone.now(), passed=True,
-                                checks=[{"name": "demo", "verdict": "pass"}],
-                                reason="demo seed")
+        SelfTest.objects.create(
+            camera=camera,
+            ran_at=timezone.now(),
+            passed=True,
+            checks=[{"name": "demo", "verdict": "pass"}],
+            reason="demo seed",
+        )
     return camera

@@ -39,6 +39,7 @@ class Violation(models.Model):
     evidence_dir = models.CharField(max_length=300, blank=True)
     evidence_verified = models.BooleanField(default=False)
     evidence_problems = models.JSONField(default=list, blank=True)
+    evidence_purged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=30, choices=ViolationStatus.choices)
     status_reason = models.TextField()
     received_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,9 @@ class Preset:
     threshold_kmh: float  # the measured lower bound must exceed limit + this
     warning_days_new_camera: int
     source: str
+    # Evidence of readings the gate rejected is not ticket evidence: keep it only long
+    # enough to audit the rejection (AB 645: non-violation data gone within 5 business days).
+    rejected_evidence_days: int = 5
 
 
 PRESETS: dict[str, Preset] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     help = "Seed demo data, run a camera worker over the demo clip, show what arrived, serve."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--no-serve", action="store_true", help="exit when the pipeline is done")
+        parser.add_argument("--no-serve", action="store_true", help="exit when done")
         parser.add_argument("--port", default="8000")
         parser.add_argument("--timeout", type=float, default=600.0)
 
@@ -52,17 +53,46 @@ class Command(BaseCommand):
         celery = [sys.executable, "-m", "celery", "-A", "enforcement"]
         try:
             log("• starting a Celery worker and beat (logs in var/logs/)…")
-            spawn("celery-worker", [*celery, "worker", "-Q", "violations,vision,maintenance",
-                                    "--pool", "solo", "--loglevel", "INFO", "-n", "demo@%h",
-                                    "--without-gossip", "--without-mingle"])
-            spawn("celery-beat", [*celery, "beat", "--loglevel", "INFO",
-                                  "-s", str(var / "celerybeat-schedule")])
+            spawn(
+                "celery-worker",
+                [
+                    *celery,
+                    "worker",
+                    "-Q",
+                    "violations,vision,maintenance",
+                    "--pool",
+                    "solo",
+                    "--loglevel",
+                    "INFO",
+                    "-n",
+                    "demo@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+            )
+            spawn(
+                "celery-beat",
+                [*celery, "beat", "--loglevel", "INFO", "-s", str(var / "celerybeat-schedule")],
+            )
             before = set(Violation.objects.filter(camera=camera).values_list("event_id", flat=True))
             log(f"• camera worker measuring {files['video'].name} …")
             worker = subprocess.run(
-                [sys.executable, "manage.py", "run_camera", camera.code, "--source",
-                 str(files["video"]), "--once", "--detector", "motion"],
-                cwd=REPO, env=env, capture_output=True, text=True, timeout=opts["timeout"],
+                [
+                    sys.executable,
+                    "manage.py",
+                    "run_camera",
+                    camera.code,
+                    "--source",
+                    str(files["video"]),
+                    "--once",
+                    "--detector",
+                    "motion",
+                ],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=opts["timeout"],
             )
             if worker.returncode != 0:
                 raise CommandError(f"camera worker failed:\n{worker.stderr[-3000:]}")
@@ -102,8 +132,10 @@ class Command(BaseCommand):
         speeders = [v["speed_kmh"] for v in truth["vehicles"] if v["speed_kmh"] > 60]
         log(f"• ground truth: {len(truth['vehicles'])} vehicles, speeders at {speeders} km/h")
         for v in violations.order_by("measured_at"):
-            log(f"  violation {v.event_id}: {v.speed_kmh:.1f} ± {v.uncertainty_kmh:.1f} km/h "
-                f"→ {v.status} ({v.status_reason})")
+            log(
+                f"  violation {v.event_id}: {v.speed_kmh:.1f} ± {v.uncertainty_kmh:.1f} km/h "
+                f"→ {v.status} ({v.status_reason})"
+            )
 
     def _serve(self, port: str, users: dict[str, dict[str, str]]) -> None:
         log = self.stderr.write
@@ -111,11 +143,12 @@ class Command(BaseCommand):
         log(f"  staff:  http://127.0.0.1:{port}/staff/   portal: /portal/   health: /healthz")
         for role, cred in users.items():
             log(f"  {role:16} {cred['username']:22} {cred['password']}")
-        try:
-            subprocess.run([sys.executable, "manage.py", "runserver", "--noreload",
-                            f"127.0.0.1:{port}"], cwd=REPO, check=False)
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):
+            subprocess.run(
+                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                cwd=REPO,
+                check=False,
+            )
 
 
 def _last_json(stdout: str) -> dict[str, Any]:
