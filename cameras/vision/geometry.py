@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from cameras.vision.errors import CalibrationError
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 # Singular-value ratios below these mean the points do not pin down a homography. They are
 # relative to the largest singular value of Hartley-normalised data, so they do not depend on
@@ -348,3 +349,30 @@ class RoadPlane:
         if not np.isfinite(base) or base <= 0:
             return float("inf")
         return float(np.std(dist) / base)
+
+
+# -- road-plane polygons (the measurement zone) ---------------------------------------------
+def points_in_polygon(points: FloatArray, poly: FloatArray) -> BoolArray:
+    """Even-odd ray casting, vectorised over points and edges."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=bool)
+    px, py = points[:, 0:1], points[:, 1:2]
+    ax, ay = poly[:, 0], poly[:, 1]
+    bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    straddles = (ay > py) != (by > py)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = ax + (py - ay) * (bx - ax) / (by - ay)
+    crossings = straddles & (px < x_cross)
+    inside = np.asarray(crossings.sum(axis=1) % 2 == 1)
+    return inside & np.all(np.isfinite(points), axis=1)
+
+
+def zone_extent_at(poly: FloatArray, x: float) -> tuple[float, float]:
+    """Along-road (y) extent of the polygon on the line at lateral position ``x``."""
+    ax, ay = poly[:, 0], poly[:, 1]
+    bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    hit = (np.minimum(ax, bx) <= x) & (x <= np.maximum(ax, bx)) & (ax != bx)
+    if not np.any(hit):
+        return float(ay.min()), float(ay.max())
+    ys = ay[hit] + (x - ax[hit]) * (by[hit] - ay[hit]) / (bx[hit] - ax[hit])
+    return float(ys.min()), float(ys.max())

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.fit import LineFit, robust_line_fit
-from cameras.vision.geometry import RoadPlane
+from cameras.vision.geometry import RoadPlane, points_in_polygon, zone_extent_at
 from cameras.vision.track import Track
 
 FloatArray = NDArray[np.float64]
@@ -121,32 +121,6 @@ class Passage:
             out["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
             out["times_s"] = [round(t, 4) for t in self.times_s]
         return out
-
-
-def points_in_polygon(points: FloatArray, poly: FloatArray) -> BoolArray:
-    """Even-odd ray casting, vectorised over points and edges."""
-    if len(points) == 0:
-        return np.zeros(0, dtype=bool)
-    px, py = points[:, 0:1], points[:, 1:2]
-    ax, ay = poly[:, 0], poly[:, 1]
-    bx, by = np.roll(ax, -1), np.roll(ay, -1)
-    straddles = (ay > py) != (by > py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_cross = ax + (py - ay) * (bx - ax) / (by - ay)
-    crossings = straddles & (px < x_cross)
-    inside = np.asarray(crossings.sum(axis=1) % 2 == 1)
-    return inside & np.all(np.isfinite(points), axis=1)
-
-
-def zone_extent_at(poly: FloatArray, x: float) -> tuple[float, float]:
-    """Along-road (y) extent of the polygon on the line at lateral position ``x``."""
-    ax, ay = poly[:, 0], poly[:, 1]
-    bx, by = np.roll(ax, -1), np.roll(ay, -1)
-    hit = (np.minimum(ax, bx) <= x) & (x <= np.maximum(ax, bx)) & (ax != bx)
-    if not np.any(hit):
-        return float(ay.min()), float(ay.max())
-    ys = ay[hit] + (x - ax[hit]) * (by[hit] - ay[hit]) / (bx[hit] - ax[hit])
-    return float(ys.min()), float(ys.max())
 
 
 class SpeedEstimator:
