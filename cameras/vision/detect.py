@@ -172,13 +172,16 @@ class MotionDetector:
         """
         if len(frames) < 3:
             return False
-        median = np.median(np.stack(list(frames)), axis=0).astype(np.uint8)
-        crop, _, _ = _crop(median, self.roi)
-        s = self._scale_for(crop.shape)
-        if s != 1.0:
-            crop = np.asarray(
-                cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), np.uint8
-            )
+        small = []
+        for frame in frames:  # at the working scale: the median is then cheap
+            crop, _, _ = _crop(frame, self.roi)
+            s = self._scale_for(crop.shape)
+            if s != 1.0:
+                crop = np.asarray(
+                    cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), np.uint8
+                )
+            small.append(crop)
+        crop = np.median(np.stack(small), axis=0).astype(np.uint8)
         for _ in range(3):  # rate 1 re-initialises every pixel's model to this image
             self._mog.apply(crop, learningRate=1.0)
         self.frames_seen = max(self.frames_seen, self.warmup_frames)
