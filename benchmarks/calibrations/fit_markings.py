@@ -73,8 +73,12 @@ def fit(marks: dict[str, Any]) -> tuple[CameraRig, float, dict[str, float]]:
     if not curved:
         q0 = q0[:7]
     # Physical bounds keep the solver away from degenerate cameras (focal -> 0 etc.).
-    lo = [2.0, 0.0, -80.0, -20.0, 0.3 * w, -60.0, -300.0, -0.02][: len(q0)]
-    hi = [40.0, 70.0, 80.0, 20.0, 8.0 * w, 60.0, 0.0, 0.02][: len(q0)]
+    # A zoomed roadside/CCTV camera can be a long telephoto (focal tens of image widths, the
+    # first dash 100+ m away): "focal_max_w" / "distance_max_m" in the marks widen the box.
+    f_max = float(marks.get("focal_max_w", 8.0)) * w
+    d_max = float(marks.get("distance_max_m", 300.0))
+    lo = [2.0, 0.0, -80.0, -20.0, 0.3 * w, -60.0, -d_max, -0.02][: len(q0)]
+    hi = [40.0, 70.0, 80.0, 20.0, f_max, 60.0, 0.0, 0.02][: len(q0)]
     sol = least_squares(
         residuals, np.clip(q0, lo, hi), bounds=(lo, hi), x_scale="jac", max_nfev=20000
     )
