@@ -26,8 +26,8 @@ CALIB_DIR = Path(__file__).resolve().parent / "calibrations"
 # Plausible free-flow speeds per road (km/h): a reading far outside says the calibration or
 # the measurement is wrong, not that the driver was.
 ROAD_RANGE = {
-    "urban_road_cars_kraten": ("Chinese urban arterial, limit ~60", 15.0, 90.0),
-    "highway_video2_andrewssobral": ("French autoroute, limit 130", 60.0, 170.0),
+    "urban_road_cars_kraten": ("Chinese urban arterial, design speed < 60", 15.0, 90.0),
+    "highway_video2_andrewssobral": ("French autoroute (T3 lane line), limit 130", 60.0, 170.0),
     "highway_video1_andrewssobral": ("US freeway, limit ~65 mph", 50.0, 150.0),
     "uk_road_cars_go-rknnlite-data": ("UK dual carriageway, limit 70 mph", 40.0, 140.0),
 }
@@ -100,7 +100,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for clip in found:
         calib = CALIB_DIR / f"{clip.stem}.json"
         if not calib.exists():
-            skipped[clip.name] = "no calibration (see benchmarks/calibrations/README.md)"
+            why = CALIB_DIR / f"{clip.stem}.uncalibrated.txt"
+            skipped[clip.name] = (
+                why.read_text().strip().splitlines()[0]
+                if why.exists()
+                else "no calibration (see benchmarks/calibrations/README.md)"
+            )
             continue
         for det in dets:
             print(f"[real] {clip.name} with {det} ...", flush=True)
