@@ -85,7 +85,7 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     from cameras.vision.plate import PlateRead
     from cameras.vision.spool import Spool
     from cameras.worker.backoffice import Publisher, camera_key
-    from cameras.worker.delivery import Delivery, spool_size
+    from cameras.worker.delivery import Delivery
     from enforcement.evidence_intake import max_message_bytes
     from enforcement.models import Violation
     from tests.cameras.clips import LANE1, LANE2, render
@@ -174,7 +174,7 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
         delivery = Delivery(spool, Publisher(), max_message_bytes=max_message_bytes())
         t0 = time.perf_counter()
         delivery.start()
-        _wait(lambda: spool_size(spool).pending == 0, 300)
+        _wait(lambda: spool.size().pending == 0, 300)
         t_published = time.perf_counter() - t0
         done = _wait(lambda: Violation.objects.filter(camera=camera).count() >= events, 600)
         t_stored = time.perf_counter() - t0

@@ -262,10 +262,19 @@ class Spool:
             _fsync_dir(self._pending)
 
     def size(self) -> SpoolSize:
-        files = list(self._pending.glob("*.event"))
+        """Pending and rejected counts. Lock-free (heartbeats must not wait on a slow
+        fsync), so a file the delivery thread sends between the listing and its stat is
+        simply not counted: it has left the spool."""
+        count, total = 0, 0
+        for path in self._pending.glob("*.event"):
+            try:
+                total += path.stat().st_size
+            except FileNotFoundError:
+                continue
+            count += 1
         return SpoolSize(
-            pending=len(files),
-            pending_bytes=sum(p.stat().st_size for p in files),
+            pending=count,
+            pending_bytes=total,
             rejected=len(list(self._rejected.glob("*.event"))),
         )
 

@@ -19,12 +19,14 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.selectors import calibration_current
 from cameras.services.counts import traffic_count_add
 from cameras.services.heartbeat import heartbeat_record, queue_depth
+from cameras.services.selftest import selftest_run
 from cameras.vision.calibration import Calibration
 from cameras.vision.detect import Detector, make_detector
 from cameras.vision.pipeline import MeasurementPipeline, Observer, min_blob_area_px
@@ -40,6 +42,7 @@ from cameras.vision.spool import Spool
 from cameras.worker.delivery import Delivery
 from cameras.worker.loop import CameraWorker, SourceLike, WorkerConfig, WorkerParts
 from cameras.worker.privacy import EnforcementRule, IntervalCounts
+from cameras.worker.selfcheck import Thumbs
 from cameras.worker.violation import build_violation
 from enforcement.evidence_intake import max_message_bytes, max_package_bytes
 from policy.audit import audit_record
@@ -150,6 +153,25 @@ class Publisher:
             self._conn = None
 
 
+def clock_offset_s() -> float:
+    """This machine's clock minus the back office's, as the self-test wants it.
+
+    The back office's clock is the database server's: PostgreSQL's clock_timestamp() (the
+    real time, not now()'s transaction start), taken against the midpoint of the round
+    trip. SQLite is a file on this machine, so its clock is ours: 0. Frame times need no
+    separate term: a stream's (and a --realtime file's) timestamps are counted from the
+    moment this machine read its first frame, so they run on this clock.
+    """
+    if connection.vendor == "sqlite":
+        return 0.0
+    with connection.cursor() as cursor:
+        before = time.time()
+        cursor.execute("SELECT clock_timestamp()")
+        after = time.time()
+        (server,) = cursor.fetchone()
+    return (before + after) / 2.0 - server.timestamp()
+
+
 def file_start_time(path: Path, src: FrameSource) -> datetime:
     """When a recorded file began: its last write minus its duration. Deterministic, so a
     rerun over the same file rebuilds the same event ids (no duplicates)."""
@@ -251,6 +273,23 @@ def build_worker(
             worker={"id": worker_id, "detector": detector},
         )
 
+    def run_selftest(frames: Thumbs, nominal_fps: float | None) -> dict[str, Any]:
+        close_old_connections()
+        offset = clock_offset_s()
+        # Dated by the back office's clock: the gate looks for it on the back office's day.
+        now = timezone.now() - timedelta(seconds=offset)
+        result = selftest_run(
+            camera, frames, row, now, clock_offset_s=offset, nominal_fps=nominal_fps
+        )
+        return {
+            "id": result.pk,
+            "passed": result.passed,
+            "ran_at": result.ran_at.isoformat(),
+            "reason": result.reason,
+            "clock_offset_s": round(offset, 3),
+            "frames": len(frames),
+        }
+
     def heartbeat(payload: dict[str, Any]) -> None:
         close_old_connections()
         heartbeat_record(camera, **payload)
@@ -294,5 +333,7 @@ def build_worker(
             "queue_depth": queue_depth("violations"),
             "source_kind": "stream" if live else "file",
         },
+        run_selftest=run_selftest,
+        today=timezone.localdate,
     )
     return CameraWorker(config, parts)

@@ -18,24 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 from cameras.vision.evidence import FORMAT
-from cameras.vision.spool import Spool, SpoolSize
+from cameras.vision.spool import Spool
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[dict[str, Any]], None]
 # (storage name, bytes) -> None; raises while the storage is unreachable
 Upload = Callable[[str, bytes], None]
-
-
-def spool_size(spool: Spool) -> SpoolSize:
-    """``spool.size()``, tolerating the delivery thread removing a file mid-count
-    (Spool.size globs then stats: a file sent in between raises FileNotFoundError)."""
-    for _ in range(10):
-        try:
-            return spool.size()
-        except FileNotFoundError:
-            continue
-    return spool.size()
 
 
 def incoming_name(camera_code: str, event_id: str) -> str:
@@ -131,10 +120,10 @@ class Delivery:
         """Wait until nothing is pending (True) or the timeout passes (False)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if spool_size(self.spool).pending == 0:
+            if self.spool.size().pending == 0:
                 return True
             time.sleep(0.05)
-        return spool_size(self.spool).pending == 0
+        return self.spool.size().pending == 0
 
     def stop(self, timeout_s: float = 10.0) -> None:
         self._stop.set()

@@ -2,13 +2,15 @@
 
     source --frames--> MeasurementPipeline --passages--> privacy filter
         under the threshold: a count, and the vehicle's frames are dropped
-        over the threshold: evidence package -> spool (durable) -> delivery thread
+        over the threshold: its frames -> evidence thread (builder.py): package ->
+            spool (durable) -> delivery thread
+    the first seconds of each day's frames --> self-test (selfcheck.py)
 
 Streams that drop are reopened with exponential backoff; each reconnection starts a new
 segment (new pipeline, new wall-clock start) because tracks cannot span a gap. SIGTERM
-or SIGINT stops reading, measures the vehicles still in flight, flushes the counts,
-gives delivery a bounded time to empty the spool (what is left stays durable on disk
-for the next start) and returns 0.
+or SIGINT stops reading, measures the vehicles still in flight, builds and spools every
+violation still queued for evidence, flushes the counts, gives delivery a bounded time
+to empty the spool (what is left stays durable on disk for the next start), returns 0.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import FrameType
 from typing import Any, Protocol
 
@@ -31,10 +33,12 @@ from cameras.vision.pipeline import MeasurementPipeline, Observer
 from cameras.vision.source import Frame, SourceStats
 from cameras.vision.speed import Passage, SpeedConfig
 from cameras.vision.spool import Spool
-from cameras.worker.delivery import Delivery, spool_size
+from cameras.worker.builder import EvidenceBuilder, MakeViolation
+from cameras.worker.delivery import Delivery
 from cameras.worker.privacy import CountAggregator, EnforcementRule, IntervalCounts
-from cameras.worker.ring import EvidenceRing, HeldFrame, ZoneTest
-from cameras.worker.violation import ViolationDraft, utc_at
+from cameras.worker.ring import EvidenceRing, ZoneTest
+from cameras.worker.selfcheck import RunSelfTest, SelfTestSchedule
+from cameras.worker.violation import utc_at
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,8 @@ class WorkerConfig:
     drain_timeout_s: float = 10.0
     detector: str = ""
     departed_after_frames: int = 5  # out of the zone this long after being in it: measure
+    evidence_queue: int = 4  # violations waiting for evidence before the loop waits
+    selftest_seconds: float = 3.0
 
 
 @dataclass
@@ -73,8 +79,9 @@ class WorkerParts:
     open_source: Callable[[], SourceLike]
     make_pipeline: Callable[[SourceLike, Observer], MeasurementPipeline]
     in_zone: ZoneTest
-    # (passage, held frames, segment start) -> draft; raises when no evidence can be made
-    make_violation: Callable[[Passage, list[HeldFrame], datetime], ViolationDraft]
+    # (passage, held frames, segment start) -> draft; raises when no evidence can be made.
+    # Runs on the evidence thread.
+    make_violation: MakeViolation
     spool: Spool
     delivery: Delivery | None
     heartbeat: Callable[[dict[str, Any]], None]
@@ -82,14 +89,16 @@ class WorkerParts:
     # wall-clock time (UTC) of the segment's first frame; called once the source is open
     segment_start: Callable[[SourceLike], datetime] = field(default=lambda src: datetime.now(UTC))
     extra_details: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    # records a self-test over the first seconds of frames; None: the worker runs none
+    run_selftest: RunSelfTest | None = None
+    today: Callable[[], date] = field(default=lambda: datetime.now().date())  # local day
 
 
 @dataclass
 class WorkerStats:
     frames: int = 0
     passages: int = 0
-    violations: int = 0
-    evidence_failures: int = 0
+    enforceable: int = 0  # passages over the threshold, handed to the evidence thread
     reconnects: int = 0
     segments: int = 0
     lag_s: float = 0.0
@@ -113,6 +122,17 @@ class CameraWorker:
         self.stats = WorkerStats()
         self.counts = CountAggregator(config.rule.limit_kmh)
         self.ring = EvidenceRing(parts.in_zone)
+        self.builder = EvidenceBuilder(
+            parts.make_violation,
+            parts.spool,
+            camera_code=config.camera_code,
+            max_queue=config.evidence_queue,
+        )
+        self.selftest = (
+            SelfTestSchedule(parts.run_selftest, parts.today, seconds=config.selftest_seconds)
+            if parts.run_selftest is not None
+            else None
+        )
         self._status = "starting"
         self._source_stats: SourceStats | None = None
         self._last_beat = 0.0
@@ -134,6 +154,7 @@ class CameraWorker:
         cfg = self.config
         if self.parts.delivery is not None:
             self.parts.delivery.start()
+        self.builder.start()
         self._beat("starting", force=True)
         rc = EXIT_OK
         failures = 0
@@ -166,6 +187,9 @@ class CameraWorker:
         return rc
 
     def _shutdown(self) -> None:
+        if self.builder.pending:
+            self._beat("building", force=True)
+        self.builder.drain()
         self._flush_counts()
         delivery = self.parts.delivery
         if delivery is not None:
@@ -174,7 +198,7 @@ class CameraWorker:
                 log.warning(
                     "camera %s: %d event(s) still in the spool; they are sent on the next start",
                     self.config.camera_code,
-                    spool_size(self.parts.spool).pending,
+                    self.parts.spool.size().pending,
                 )
             delivery.stop()
         self._beat("stopped", force=True)
@@ -208,6 +232,8 @@ class CameraWorker:
                         **{**cfg.__dict__, "timestamp_sigma_s": max(cfg.timestamp_sigma_s, 0.002)}
                     )
                 self._frame(pipe, frame, start)
+                if self.selftest is not None:
+                    self.selftest.observe(frame, src.stats.nominal_fps)
                 if self.stop_event.is_set():
                     outcome = "stopped"
                     break
@@ -216,6 +242,9 @@ class CameraWorker:
             outcome = "frames" if got_frames else "failed"
         finally:
             src.close()
+            if self.selftest is not None:
+                complete = outcome == "ended" and not self.config.live
+                self.selftest.segment_ended(src.stats.nominal_fps, complete=complete)
             # Vehicles still in the zone when the segment ends are measured now, so a
             # shutdown or a dropped stream loses no finished passage.
             for passage in pipe.finish():
@@ -289,29 +318,10 @@ class CameraWorker:
             self.ring.release(passage.track_id)
 
     def _violation(self, passage: Passage, start: datetime) -> None:
-        held = self.ring.frames_for(passage.track_id)
-        try:
-            draft = self.parts.make_violation(passage, held, start)
-        except Exception as exc:
-            self.stats.evidence_failures += 1
-            self.stats.last_error = f"evidence for track {passage.track_id}: {exc}"
-            log.exception(
-                "camera %s: no evidence for track %d", self.config.camera_code, passage.track_id
-            )
-            return
-        if self.parts.spool.put(draft.event_id, draft.event, draft.package):
-            self.stats.violations += 1
-            log.info(
-                "camera %s: violation %s spooled (%.1f ± %.1f km/h)",
-                self.config.camera_code,
-                draft.event_id,
-                passage.speed_kmh,
-                passage.uncertainty_kmh,
-            )
-        else:
-            log.info(
-                "camera %s: %s already spooled or sent", self.config.camera_code, draft.event_id
-            )
+        # The frames go to the evidence thread (the ring releases them right after); the
+        # loop only waits here when the evidence queue is full.
+        self.stats.enforceable += 1
+        self.builder.submit(passage, self.ring.frames_for(passage.track_id), start)
 
     # -- reporting --------------------------------------------------------------------------
     def _flush_counts(self) -> None:
@@ -326,19 +336,22 @@ class CameraWorker:
             log.warning("camera %s: counts not stored yet: %s", self.config.camera_code, exc)
 
     def heartbeat_payload(self, status: str) -> dict[str, Any]:
-        size = spool_size(self.parts.spool)
+        size = self.parts.spool.size()
         delivery = self.parts.delivery
         details: dict[str, Any] = {
             "spool": size.as_dict(),
             "reconnects": self.stats.reconnects,
             "segments": self.stats.segments,
             "frames": self.stats.frames,
-            "evidence_failures": self.stats.evidence_failures,
+            "evidence": self.builder.as_dict(),
+            "evidence_failures": self.builder.failures,
             "ring_frames": len(self.ring),
             "detector": self.config.detector,
             "calibration_version": self.config.calibration_version,
-            "last_error": self.stats.last_error,
+            "last_error": self.stats.last_error or self.builder.last_error,
         }
+        if self.selftest is not None:
+            details["selftest"] = self.selftest.result
         if delivery is not None:
             details["delivery"] = {
                 "sent": delivery.sent,
@@ -354,7 +367,7 @@ class CameraWorker:
             "fps": fps if math.isfinite(fps) else 0.0,
             "lag_s": self.stats.lag_s,
             "passages": self.stats.passages,
-            "violations": self.stats.violations,
+            "violations": self.builder.spooled,
             "spool_events": size.pending,
             "spool_bytes": size.pending_bytes,
             "status": status,

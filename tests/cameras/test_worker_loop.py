@@ -17,9 +17,11 @@ from cameras.vision.source import Frame, SourceStats
 from cameras.vision.speed import Passage, SpeedConfig
 from cameras.vision.spool import Spool
 from cameras.vision.track import Track, TrackSample
+from cameras.worker.builder import MakeViolation
 from cameras.worker.loop import CameraWorker, WorkerConfig, WorkerParts
 from cameras.worker.privacy import CountAggregator, EnforcementRule, interval_start, speed_bin
-from cameras.worker.ring import EvidenceRing
+from cameras.worker.ring import EvidenceRing, ZoneTest
+from cameras.worker.violation import ViolationDraft
 
 
 def _passage(track_id: int = 1, speed: float = 80.0, u: float = 1.5, valid: bool = True) -> Passage:
@@ -93,6 +95,10 @@ class RecordingEvent(threading.Event):
         return self.is_set()
 
 
+def _no_violation(*args: Any) -> ViolationDraft:
+    raise AssertionError("no violation expected")
+
+
 def _worker(
     tmp_path: Path,
     sources: list[Any],
@@ -100,6 +106,9 @@ def _worker(
     once: bool = False,
     live: bool = True,
     pipelines: list[FakePipeline] | None = None,
+    in_zone: ZoneTest | None = None,
+    make_violation: MakeViolation | None = None,
+    **options: Any,
 ) -> tuple[CameraWorker, list[dict[str, Any]]]:
     beats: list[dict[str, Any]] = []
     queue = list(sources)
@@ -125,12 +134,13 @@ def _worker(
         reconnect_base_s=1.0,
         reconnect_max_s=8.0,
         drain_timeout_s=0,
+        **options,
     )
     parts = WorkerParts(
         open_source=open_source,
         make_pipeline=make_pipeline,
-        in_zone=lambda boxes: np.ones(len(boxes), bool),
-        make_violation=lambda *a: (_ for _ in ()).throw(AssertionError("no violation expected")),
+        in_zone=in_zone or (lambda boxes: np.ones(len(boxes), bool)),
+        make_violation=make_violation or _no_violation,
         spool=Spool(tmp_path / "spool"),
         delivery=None,
         heartbeat=beats.append,
@@ -205,7 +215,7 @@ def test_a_stop_request_stops_reading_and_measures_the_vehicles_in_flight(tmp_pa
         if f.index == 20:
             worker.request_stop(15)
 
-    worker._frame = frame  # type: ignore[method-assign]
+    worker._frame = frame  # type: ignore[method-assign,assignment]
     assert worker.run() == 0
     assert worker.stats.frames == 21
     assert pipe.finished  # open tracks were measured, not dropped
@@ -218,8 +228,9 @@ def test_passages_under_the_threshold_leave_only_counts(tmp_path: Path) -> None:
     worker, beats = _worker(tmp_path, [FakeSource(10)], live=False, pipelines=[pipe])
     counted: list[Any] = []
     worker.parts.flush_counts = counted.extend
-    assert worker.run() == 0  # make_violation would have raised
-    assert worker.stats.passages == 3 and worker.stats.violations == 0
+    assert worker.run() == 0
+    assert worker.stats.passages == 3 and worker.stats.enforceable == 0
+    assert worker.builder.failures == 0  # make_violation would have raised
     ((_, counts),) = counted
     assert counts.vehicles == 3 and counts.over_limit == 1  # the invalid one has no speed
     assert dict(counts.histogram) == {45: 1, 60: 1}

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cameras.models import Camera, Heartbeat, TrafficCount
+from cameras.models import Camera, Heartbeat, SelfTest, TrafficCount
 from cameras.vision.spool import Spool
 from enforcement.models import Violation
+from policy.models import AuditEvent
 from tests.cameras import procs
 from tests.cameras.clips import LONG, SLOW, Clip, render
 from tests.factories import enforceable_camera
@@ -58,9 +59,14 @@ def test_nothing_about_vehicles_under_the_threshold_is_written_anywhere(
     counts = TrafficCount.objects.get(camera=camera)
     assert counts.vehicles == report["passages"]
     assert sum(counts.speed_histogram.values()) >= 2 and counts.over_limit == 0
-    # Heartbeats carry totals only.
+    # Heartbeats carry totals only, and the self-test the worker ran on its first seconds.
     beat = Heartbeat.objects.filter(camera=camera).latest()
     assert beat.status == "stopped" and beat.violations == 0
+    selftest = SelfTest.objects.filter(camera=camera).latest("ran_at")
+    assert selftest.passed, selftest.reason
+    assert report["selftest"]["id"] == beat.details["selftest"]["id"] == selftest.pk
+    assert {c["name"] for c in selftest.checks} >= {"frame_rate", "clock_offset"}
+    assert AuditEvent.objects.filter(action="selftest.recorded", object_id=str(selftest.pk))
 
 
 def test_sigterm_stops_reading_keeps_undelivered_events_spooled_and_exits_zero(

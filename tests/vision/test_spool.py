@@ -127,6 +127,25 @@ def test_size_counts_pending_events_and_bytes(spool: Spool) -> None:
     assert size.pending == 2 and size.pending_bytes > 1500
 
 
+def test_size_does_not_fail_when_an_event_is_sent_while_it_counts(
+    spool: Spool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool.put("e1", {}, b"x" * 1000)
+    spool.put("e2", {}, b"y" * 500)
+    real_glob = Path.glob
+
+    def glob_then_send_e1(self: Path, pattern: str) -> Any:
+        found = list(real_glob(self, pattern))
+        if self.name == "pending" and pattern == "*.event":
+            monkeypatch.undo()
+            spool.mark_sent("e1")  # the delivery thread, between the listing and the stat
+        return iter(found)
+
+    monkeypatch.setattr(Path, "glob", glob_then_send_e1)
+    size = spool.size()
+    assert size.pending == 1 and 500 < size.pending_bytes < 1000
+
+
 def test_a_package_directory_is_spooled_as_bounded_bytes(tmp_path: Path) -> None:
     pkg = tmp_path / "pkg"
     pkg.mkdir()

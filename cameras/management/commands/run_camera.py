@@ -89,11 +89,13 @@ class Command(BaseCommand):
             "camera": options["camera"],
             "frames": stats.frames,
             "passages": stats.passages,
-            "violations": stats.violations,
+            "enforceable": stats.enforceable,
+            "violations": worker.builder.spooled,  # enforceable, with evidence, spooled
             "violations_sent": delivery.sent if delivery is not None else 0,
             "spool_pending": spool.size().pending,
-            "evidence_failures": stats.evidence_failures,
+            "evidence_failures": worker.builder.failures,
             "reconnects": stats.reconnects,
+            "selftest": worker.selftest.result if worker.selftest is not None else None,
         }
         spool.close()
         # One JSON line on stdout: what `make demo` and scripts read.
