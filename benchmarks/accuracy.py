@@ -12,6 +12,7 @@ error figures for the peer driven by the same tracks (see ``benchmarks.peer``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import tempfile
 import time
@@ -27,7 +28,7 @@ from cameras.vision.calibration import load_calibration
 from cameras.vision.pipeline import measure_video
 from cameras.vision.source import Frame
 from cameras.vision.speed import Passage
-from cameras.vision.synth import render_scene
+from cameras.vision.synth import SceneFiles, SceneSpec, render_scene
 from cameras.vision.track import Track
 
 TARGETS = {"mae_kmh": 0.75, "max_over_kmh": 2.0, "measured_pct": 95.0, "phantoms": 0}
@@ -77,6 +78,38 @@ def match(
     return by_truth, unmatched, dup
 
 
+SYNTH_SOURCES = sorted(Path(__file__).resolve().parents[1].glob("cameras/vision/synth*.py"))
+
+
+def scene_key(spec: SceneSpec) -> str:
+    """Fingerprint of a scene: its full spec and the renderer's source. Any change to
+    either means the rendered files on disk no longer show this scene."""
+    h = hashlib.sha256(repr(spec).encode())
+    for src in SYNTH_SOURCES:
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def render_or_reuse(spec: SceneSpec, work: Path, name: str) -> tuple[SceneFiles, bool]:
+    """Render ``spec`` into ``work`` unless a render of the very same scene (same key) is
+    already there; returns the files and whether they were reused."""
+    key_path = work / f"{name}.scene-key"
+    key = scene_key(spec)
+    if key_path.is_file() and key_path.read_text().strip() == key:
+        videos = [work / f"{name}{ext}" for ext in (".mp4", ".avi")]
+        files = SceneFiles(
+            next((v for v in videos if v.is_file()), videos[0]),
+            work / f"{name}.calib.json",
+            work / f"{name}.truth.json",
+        )
+        if all(p.is_file() for p in (files.video_path, files.calibration_path, files.truth_path)):
+            return files, True
+    key_path.unlink(missing_ok=True)  # never a key beside a half-written render
+    files = render_scene(spec, work, name=name)
+    key_path.write_text(key)
+    return files, False
+
+
 def error_stats(errors: list[float]) -> dict[str, float | None]:
     if not errors:
         return {
@@ -101,7 +134,7 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
 
     spec = scene_for(geo, n_vehicles, seed)
     t0 = time.perf_counter()
-    files = render_scene(spec, work, name=geo.name)
+    files, reused = render_or_reuse(spec, work, geo.name)
     t_render = time.perf_counter() - t0
     truth = json.loads(files.truth_path.read_text())["vehicles"]
     cal = load_calibration(files.calibration_path)
@@ -173,6 +206,7 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
         "zone": spec.zone,
         "frames": round(spec.duration_s * geo.rig.fps),
         "render_s": round(t_render, 1),
+        "render_reused": reused,
         "measure_s": round(t_measure, 1),
         "vehicles_crossing": len(crossing),
         "unoccluded": len(unocc),
@@ -194,7 +228,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="640x360, fewer vehicles (~2 min)")
     ap.add_argument("--vehicles", type=int, default=None, help="vehicles per geometry")
-    ap.add_argument("--keep", type=Path, default=None, help="keep rendered scenes here")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep rendered scenes here and reuse them on the next run "
+        "when neither the scene nor the renderer changed",
+    )
     ap.add_argument("--only", nargs="*", default=None, help="geometry names to run")
     args = ap.parse_args(argv)
     w, h = (640, 360) if args.quick else (960, 540)
