@@ -15,30 +15,22 @@ calibration uncertainty over the travelled distance, and timestamp jitter.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.fit import LineFit, robust_line_fit
 from cameras.vision.geometry import RoadPlane, points_in_polygon, zone_extent_at
+from cameras.vision.passage import REJECT_REASONS, Passage
+from cameras.vision.screen import clean_samples
 from cameras.vision.track import Track
+
+__all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 MS_TO_KMH = 3.6
-
-REJECT_REASONS = (
-    "too_few_samples",
-    "incomplete_zone",
-    "identity_switch",
-    "occlusion_or_merge",
-    "non_monotonic",
-    "lane_change",
-    "halves_disagree",
-    "high_uncertainty",
-)
 
 
 @dataclass(frozen=True)
@@ -59,6 +51,7 @@ class SpeedConfig:
     area_change_ratio: float = 1.4  # scale-normalised box area step: occlusion or merge
     aspect_change_ratio: float = 1.4
     overlap_iou: float = 0.15  # box overlap with another track inside the zone
+    min_clean_frac: float = 0.6  # frames merged/occluded beyond this share: whole track out
     reverse_m: float = 0.6  # backward travel beyond noise: reversal
     min_travel_m: float = 3.0  # tracks that moved less are not vehicles passing (ghosts)
     edge_margin_px: float = 2.0  # boxes this close to the frame/roi edge are clipped
@@ -67,60 +60,6 @@ class SpeedConfig:
     # vehicle, blur, codec ringing): constant in pixels, it is a speed error wherever a
     # pixel spans a different road length at the two ends of a half.
     contact_bias_px: float = 0.5
-
-
-@dataclass
-class Passage:
-    """One vehicle's pass through the zone, measured (``valid``) or rejected with a reason."""
-
-    track_id: int
-    t_enter_s: float
-    t_exit_s: float
-    speed_kmh: float
-    uncertainty_kmh: float
-    world_x_m: float
-    cls: str
-    valid: bool
-    reject_reason: str | None
-    direction: str  # "toward" or "away" from the camera, or "unknown"
-    n_samples: int
-    speed_first_half_kmh: float
-    speed_second_half_kmh: float
-    speed_fit_kmh: float  # whole-zone fit (speed_kmh is the lower half, for enforcement)
-    distance_m: float
-    frame_indices: tuple[int, ...] = ()
-    boxes: tuple[tuple[float, float, float, float], ...] = ()
-    times_s: tuple[float, ...] = ()
-    details: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self, include_samples: bool = False) -> dict[str, Any]:
-        """The measurement contract (ARCHITECTURE.md); NaN becomes null."""
-
-        def num(x: float, nd: int = 3) -> float | None:
-            return None if not math.isfinite(x) else round(float(x), nd)
-
-        out: dict[str, Any] = {
-            "track_id": self.track_id,
-            "t_enter_s": num(self.t_enter_s),
-            "t_exit_s": num(self.t_exit_s),
-            "speed_kmh": num(self.speed_kmh, 2),
-            "uncertainty_kmh": num(self.uncertainty_kmh, 2),
-            "world_x_m": num(self.world_x_m, 2),
-            "class": self.cls,
-            "valid": self.valid,
-            "reject_reason": self.reject_reason,
-            "direction": self.direction,
-            "n_samples": self.n_samples,
-            "speed_first_half_kmh": num(self.speed_first_half_kmh, 2),
-            "speed_second_half_kmh": num(self.speed_second_half_kmh, 2),
-            "speed_fit_kmh": num(self.speed_fit_kmh, 2),
-            "distance_m": num(self.distance_m, 2),
-        }
-        if include_samples:
-            out["frames"] = list(self.frame_indices)
-            out["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
-            out["times_s"] = [round(t, 4) for t in self.times_s]
-        return out
 
 
 class SpeedEstimator:
@@ -200,6 +139,24 @@ class SpeedEstimator:
             np.asarray(boxes[:, 1] <= y0 + m),
         )
 
+    def _clean(
+        self, boxes: FloatArray, world: FloatArray, whole: BoolArray, overlap: FloatArray
+    ) -> BoolArray:
+        """Samples whose box shows the vehicle alone (see :func:`clean_samples`)."""
+        ppm = self.plane.pixels_per_metre(world)
+        w_n = (boxes[:, 2] - boxes[:, 0]) / ppm
+        h_n = (boxes[:, 3] - boxes[:, 1]) / ppm
+        cfg = self.config
+        return clean_samples(
+            w_n * h_n,
+            w_n / np.maximum(h_n, 1e-9),
+            whole & np.isfinite(ppm),
+            overlap,
+            cfg.area_change_ratio,
+            cfg.aspect_change_ratio,
+            cfg.overlap_iou,
+        )
+
     # -- the estimate --------------------------------------------------------------------
     def estimate(self, track: Track) -> Passage | None:
         cfg = self.config
@@ -224,6 +181,17 @@ class SpeedEstimator:
         y_usable = world_all[usable, 1]
         if float(np.ptp(y_usable)) < cfg.min_travel_m:
             return None
+
+        # Frames where the box was not the vehicle's alone (merged with a neighbour's
+        # blob, partly hidden) are set aside when the rest of the track agrees on its size.
+        # Judged over the whole track, so the frames before and after the zone vote too.
+        seen = np.flatnonzero(usable)
+        clean = self._clean(boxes_all[seen], world_all[seen], whole_all[seen], overlap_all[seen])
+        set_aside = seen[~clean & inside[seen]]
+        if len(set_aside) > (1.0 - cfg.min_clean_frac) * int(inside.sum()):
+            set_aside = seen[:0]  # mostly not the vehicle's own box: judged (rejected) below
+        usable[set_aside] = False
+        inside[set_aside] = False
 
         t, y, x = times_all[inside], world_all[inside, 1], world_all[inside, 0]
         boxes = boxes_all[inside]

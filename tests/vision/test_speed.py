@@ -117,19 +117,50 @@ def test_it_rejects_an_identity_switch() -> None:
     assert (p.valid, p.reject_reason) == (False, "identity_switch")
 
 
-def test_it_rejects_a_box_merged_with_a_neighbour() -> None:
-    track = vehicle_track(CAM, AWAY, TIMES)
-    for i in range(20, 24):  # the box swallows the next lane's car for a few frames
+def merged(track: Track, frames: range, grow: float = 1.0, lower_px: float = 0.0) -> Track:
+    """The box swallows the next lane's car (wider, and its bottom at that car's) there."""
+    for i in frames:
         s = track.samples[i]
         x1, y1, x2, y2 = s.xyxy
-        track.samples[i] = replace(s, xyxy=(x1, y1, x2 + 1.0 * (x2 - x1), y2))
+        track.samples[i] = replace(s, xyxy=(x1, y1, x2 + grow * (x2 - x1), y2 + lower_px))
+    return track
+
+
+def test_it_measures_a_vehicle_from_the_frames_where_its_box_was_its_own() -> None:
+    track = merged(vehicle_track(CAM, AWAY, TIMES), range(20, 24), lower_px=12.0)
+    clean = measure(vehicle_track(CAM, AWAY, TIMES))
+    p = measure(track)
+    assert p.valid, p.reject_reason
+    assert p.n_samples == clean.n_samples - 4
+    assert not set(range(20, 24)) & set(p.frame_indices)
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
+def test_it_rejects_a_box_merged_with_a_neighbour_for_most_of_the_zone() -> None:
+    track = merged(vehicle_track(CAM, AWAY, TIMES), range(14, 40))
     p = measure(track)
     assert (p.valid, p.reject_reason) == (False, "occlusion_or_merge")
 
 
-def test_it_rejects_a_passage_overlapping_another_track() -> None:
+def test_it_rejects_a_merge_that_leaves_too_little_of_the_zone() -> None:
+    # the whole first half of the zone (15-25 m: frames 12-24) seen merged only
+    track = merged(vehicle_track(CAM, AWAY, TIMES), range(12, 25))
+    p = measure(track)
+    assert not p.valid
+    assert p.reject_reason in ("occlusion_or_merge", "too_few_samples", "incomplete_zone")
+
+
+def test_it_sets_aside_frames_overlapping_another_track() -> None:
     track = vehicle_track(CAM, AWAY, TIMES)
     track.samples[22] = replace(track.samples[22], overlap=0.4)
+    p = measure(track)
+    assert p.valid, p.reject_reason
+    assert 22 not in p.frame_indices
+
+
+def test_it_rejects_a_passage_overlapping_another_track_throughout() -> None:
+    track = vehicle_track(CAM, AWAY, TIMES)
+    track.samples = [replace(s, overlap=0.4) for s in track.samples]
     p = measure(track)
     assert (p.valid, p.reject_reason) == (False, "occlusion_or_merge")
 

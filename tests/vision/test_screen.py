@@ -1,0 +1,61 @@
+"""Screening a track's samples for frames where its box was not the vehicle's own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cameras.vision.screen import clean_samples
+
+N = 30
+
+
+def screen(area: np.ndarray, aspect: np.ndarray | None = None, **kw: object) -> np.ndarray:
+    aspect = np.ones(N) if aspect is None else aspect
+    comparable = kw.pop("comparable", np.ones(N, bool))
+    overlap = kw.pop("overlap", np.zeros(N))
+    return clean_samples(area, aspect, comparable, overlap)  # type: ignore[arg-type]
+
+
+def test_a_steady_box_is_all_clean() -> None:
+    assert screen(np.linspace(8.0, 9.0, N)).all()
+
+
+def test_a_merge_in_mid_track_is_set_aside() -> None:
+    area = np.full(N, 8.0)
+    area[10:18] = 16.0  # two blobs joined into one box
+    keep = screen(area)
+    assert not keep[10:18].any() and keep[:10].all() and keep[18:].all()
+
+
+def test_the_frames_around_a_long_merge_outvote_it() -> None:
+    area = np.full(N, 8.0)
+    area[8:22] = 16.0  # the merged run is the longest single run, not the majority
+    keep = screen(area)
+    assert not keep[8:22].any() and keep[:8].all() and keep[22:].all()
+
+
+def test_a_change_of_shape_alone_is_a_merge_too() -> None:
+    aspect = np.ones(N)
+    aspect[5:9] = 2.2
+    keep = screen(np.full(N, 8.0), aspect)
+    assert not keep[5:9].any() and keep.sum() == N - 4
+
+
+def test_frames_overlapping_another_track_are_set_aside() -> None:
+    overlap = np.zeros(N)
+    overlap[3] = 0.5
+    keep = screen(np.full(N, 8.0), overlap=overlap)
+    assert not keep[3] and keep.sum() == N - 1
+
+
+def test_boxes_cut_by_the_view_are_neither_judged_nor_used_to_judge() -> None:
+    area = np.full(N, 8.0)
+    area[:4] = 2.0  # cut at the edge of the view: small, but not comparable
+    comparable = np.ones(N, bool)
+    comparable[:4] = False
+    assert screen(area, comparable=comparable).all()
+
+
+def test_no_sample_is_no_sample() -> None:
+    empty = np.zeros(0)
+    assert len(clean_samples(empty, empty, np.zeros(0, bool), empty)) == 0
