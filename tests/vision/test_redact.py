@@ -12,7 +12,7 @@ import pytest
 
 from cameras.vision import plate
 from cameras.vision.plate import normalise_plate_text
-from cameras.vision.redact import RedactionConfig, detect_faces, obscure, redact
+from cameras.vision.redact import RedactionConfig, detect_faces, face_min_size, obscure, redact
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CAR = DATA / "car_cn_plate.jpg"
@@ -211,3 +211,14 @@ def test_boxes_outside_or_across_the_frame_edge_are_clipped_not_fatal() -> None:
         x1, y1, x2, y2 = region.bbox
         assert 0 <= x1 < x2 <= 1280 and 0 <= y1 < y2 <= 720
     assert np.array_equal(result.image[150:190, 0:100], frame[150:190, 0:100])
+
+
+def test_the_smallest_face_searched_is_the_cascades_own_up_to_1080p_and_grows_for_4k() -> None:
+    cfg = RedactionConfig()
+    assert [face_min_size(w, h, cfg) for w, h in ((640, 360), (1280, 720), (1920, 1080))] == [
+        16,
+        16,
+        20,  # below the cascades' 20-24 px windows: no face they could find is skipped
+    ]
+    assert face_min_size(3840, 2160, cfg) == 40
+    assert face_min_size(3840, 2160, RedactionConfig(face_min_fraction=0)) == 16
