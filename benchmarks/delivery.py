@@ -13,8 +13,8 @@ Each broker runs in a fresh child process with its own var dir, SQLite file data
 * latency: ``run_camera --realtime`` plays a synthetic clip with known speeders at its
   own pace, as a live camera; for each violation, stored time (Violation.received_at)
   minus the wall time the vehicle left the zone (segment start + t_exit). This includes
-  the tracker waiting out the vehicle (it must be lost for 0.5 s before the passage
-  ends), evidence building (redaction, plate OCR, signing), spool, broker and storage.
+  the worker noticing the vehicle left (5 frames out of the zone), evidence building on
+  its own thread (redaction, plate OCR, signing), spool, broker and storage.
 """
 
 from __future__ import annotations

@@ -109,6 +109,15 @@ def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
+def warm_up() -> None:
+    """Load the OCR models and the cascades and run each once. The first inference of an
+    ONNX session costs about a second more than the next; a worker calls this when it
+    starts, so its first violation does not arrive that much later than the rest."""
+    still = np.full((120, 320, 3), 128, np.uint8)
+    redact(still, (0, 0, 320, 120))
+    read_plate(still)
+
+
 def burn_data_strip(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     """Return the image with a black strip below it carrying `lines` in white.
 

@@ -29,6 +29,7 @@ from cameras.services.heartbeat import heartbeat_record, queue_depth
 from cameras.services.selftest import selftest_run
 from cameras.vision.calibration import Calibration
 from cameras.vision.detect import Detector, make_detector
+from cameras.vision.evidence import warm_up
 from cameras.vision.pipeline import MeasurementPipeline, Observer, min_blob_area_px
 from cameras.vision.signing import (
     SigningKey,
@@ -335,5 +336,6 @@ def build_worker(
         },
         run_selftest=run_selftest,
         today=timezone.localdate,
+        warm_up=warm_up,
     )
     return CameraWorker(config, parts)

@@ -71,8 +71,10 @@ class EvidenceBuilder:
         *,
         camera_code: str = "",
         max_queue: int = 4,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self.make_violation = make_violation
+        self.warm_up = warm_up
         self.spool = spool
         self.camera_code = camera_code
         self.max_queue = max_queue
@@ -140,6 +142,11 @@ class EvidenceBuilder:
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        if self.warm_up is not None:
+            try:
+                self.warm_up()
+            except Exception:  # a real build will report the same problem, per violation
+                log.exception("camera %s: evidence warm-up failed", self.camera_code)
         while True:
             job = self._queue.get()
             if job is None:

@@ -92,6 +92,8 @@ class WorkerParts:
     # records a self-test over the first seconds of frames; None: the worker runs none
     run_selftest: RunSelfTest | None = None
     today: Callable[[], date] = field(default=lambda: datetime.now().date())  # local day
+    # run once on the evidence thread before the first build (loads the OCR models)
+    warm_up: Callable[[], None] | None = None
 
 
 @dataclass
@@ -127,6 +129,7 @@ class CameraWorker:
             parts.spool,
             camera_code=config.camera_code,
             max_queue=config.evidence_queue,
+            warm_up=parts.warm_up,
         )
         self.selftest = (
             SelfTestSchedule(parts.run_selftest, parts.today, seconds=config.selftest_seconds)

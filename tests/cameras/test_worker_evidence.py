@@ -190,3 +190,17 @@ def test_a_vehicle_measured_as_it_leaves_the_zone_is_one_passage(
     assert handed_over == [9] and worker.builder.spooled == 1
     ((_, counts),) = counted
     assert counts.vehicles == 1
+
+
+def test_the_evidence_thread_warms_up_before_its_first_build(tmp_path: Path) -> None:
+    order: list[str] = []
+
+    def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
+        order.append("build")
+        return ViolationDraft("ev-1", {}, b"pkg")
+
+    worker, _ = _worker(tmp_path, [FakeSource(10)], live=False, pipelines=[_speeders(2)],
+                        make_violation=make_violation)  # fmt: skip
+    worker.builder.warm_up = lambda: order.append("warm up")
+    assert worker.run() == 0
+    assert order == ["warm up", "build"]
