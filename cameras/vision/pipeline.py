@@ -22,6 +22,7 @@ from cameras.vision.detect import Detector, MotionDetector, make_detector
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.source import Frame, FrameSource
 from cameras.vision.speed import Passage, SpeedConfig, SpeedEstimator
+from cameras.vision.stitch import FragmentStitcher, StitchConfig
 from cameras.vision.track import ByteTrackTracker, Track
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class MeasurementPipeline:
         observer: Observer | None = None,
         speed_config: SpeedConfig | None = None,
         timestamp_sigma_s: float | None = None,
+        stitch: StitchConfig | None = None,
     ) -> None:
         self.calibration = calibration
         self.detector = detector
@@ -89,6 +91,7 @@ class MeasurementPipeline:
             bounds=bounds,
             config=cfg,
         )
+        self.stitcher = FragmentStitcher(self.estimator, stitch)
         self.tracks_finished = 0
 
     def process(self, frame: Frame) -> list[Passage]:
@@ -103,7 +106,7 @@ class MeasurementPipeline:
         t2 = time.perf_counter()
         if self.observer is not None:
             self.observer(frame, active)
-        passages = self._measure(finished)
+        passages = self._measure(finished, frame.t_s)
         t3 = time.perf_counter()
         self.timings.frames += 1
         self.timings.add("detect", t1 - t0)
@@ -115,17 +118,15 @@ class MeasurementPipeline:
         """End of stream: measure every track still open."""
         t0 = time.perf_counter()
         passages = self._measure(self.tracker.flush())
+        passages += self.stitcher.flush()
         self.timings.add("measure", time.perf_counter() - t0)
         return passages
 
-    def _measure(self, tracks: list[Track]) -> list[Passage]:
-        out = []
-        for track in sorted(tracks, key=lambda tr: tr.samples[0].t_s if tr.samples else 0.0):
-            self.tracks_finished += 1
-            passage = self.estimator.estimate(track)
-            if passage is not None:
-                out.append(passage)
-        return out
+    def _measure(self, tracks: list[Track], now_s: float | None = None) -> list[Passage]:
+        """Passages of finished tracks; a fragment that an active track may continue (a
+        vehicle lost while merged with a neighbour) waits for it (see ``stitch``)."""
+        self.tracks_finished += len(tracks)
+        return self.stitcher.finished(tracks, self.tracker.active.values(), now_s)
 
 
 def min_blob_area_px(calibration: Calibration, min_area_m2: float = 0.3) -> float:

@@ -157,6 +157,15 @@ class SpeedEstimator:
             cfg.overlap_iou,
         )
 
+    def road_track(self, track: Track) -> tuple[FloatArray, FloatArray]:
+        """Times and (N, 2) road positions of a track's samples whose contact is seen."""
+        boxes = track.boxes()
+        cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
+        usable = ~cut_bottom
+        world = self.road_positions(boxes, usable, ~(cut_bottom | cut_side | cut_top))
+        ok = usable & np.all(np.isfinite(world), axis=1)
+        return track.times()[ok], world[ok]
+
     # -- the estimate --------------------------------------------------------------------
     def estimate(self, track: Track) -> Passage | None:
         cfg = self.config
