@@ -1,5 +1,8 @@
-"""Demo data: one user per role, a site with an approved placement, an enforceable camera
-calibrated from a synthetic clip with known speeds. Idempotent: re-running reuses it."""
+"""Demo data: one user per role, a site with an approved placement, a certified camera
+calibrated from a synthetic clip with known speeds. Idempotent: re-running reuses it.
+
+The camera's daily self-test is not seeded: the camera worker runs the real one when it
+starts on the clip, and the policy gate refuses violations if it fails."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from cameras.models import Calibration, CalibrationCertificate, Camera, SelfTest, Site
+from cameras.models import Calibration, CalibrationCertificate, Camera, Site
 from enforcement.roles import ROLE_PERMISSIONS
 from policy.audit import audit_record
 from policy.models import PlacementProposal, PlacementStatus
@@ -96,7 +99,7 @@ def demo_seed(calibration: dict[str, Any], video: Path) -> Camera:
         name="Main St between 3rd and 5th (demo)",
         defaults={"jurisdiction": "demo", "zone_kind": "school", "address": "Main St"},
     )
-    camera, created = Camera.objects.get_or_create(
+    camera, _ = Camera.objects.get_or_create(
         code=DEMO_CAMERA,
         defaults={
             "name": "Main St eastbound",
@@ -142,13 +145,5 @@ def demo_seed(calibration: dict[str, Any], video: Path) -> Camera:
             certificate_number="DEMO-0001",
             valid_from=today - dt.timedelta(days=30),
             valid_until=today + dt.timedelta(days=335),
-        )
-    if created or not camera.self_tests.filter(ran_at__date=today, passed=True).exists():
-        SelfTest.objects.create(
-            camera=camera,
-            ran_at=timezone.now(),
-            passed=True,
-            checks=[{"name": "demo", "verdict": "pass"}],
-            reason="demo seed",
         )
     return camera
