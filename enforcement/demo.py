@@ -52,7 +52,7 @@ def demo_scene(out_dir: Path) -> dict[str, Path]:
     video = out_dir / "demo.mp4"
     files = {
         "video": video,
-        "calibration": out_dir / "demo.calibration.json",
+        "calibration": out_dir / "demo.calib.json",
         "truth": out_dir / "demo.truth.json",
     }
     if all(p.exists() for p in files.values()):
