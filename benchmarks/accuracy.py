@@ -239,11 +239,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     w, h = (640, 360) if args.quick else (960, 540)
     n = args.vehicles or (5 if args.quick else 10)
-    geos = [g for g in geometries(w, h) if not args.only or g.name in args.only]
+    # Each geometry keeps its seed (its place in the full list) when --only picks some.
+    geos = [(i, g) for i, g in enumerate(geometries(w, h)) if not args.only or g.name in args.only]
     tmp = tempfile.TemporaryDirectory(prefix="fairspeed-acc-")
     work = args.keep or Path(tmp.name)
     results = []
-    for gi, geo in enumerate(geos):
+    for gi, geo in geos:
         print(f"[accuracy] {geo.name}: rendering and measuring ...", flush=True)
         results.append(run_geometry(geo, n, seed=gi + 1, work=work))
     tmp.cleanup()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,9 +18,14 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.blobs import merge_fragments, split_neighbours
 from cameras.vision.errors import DetectorError
 
 log = logging.getLogger(__name__)
+FloatArray = NDArray[np.float64]
+
+__all__ = ["Detection", "Detector", "MotionDetector", "YoloDetector", "make_detector"]
+__all__ += ["merge_fragments", "resolve_weights"]
 
 Roi = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels
 VEHICLE_CLASSES: dict[int, str] = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
@@ -59,62 +64,6 @@ def _crop(image: NDArray[np.uint8], roi: Roi | None) -> tuple[NDArray[np.uint8],
     return image[y0:y1, x0:x1], x0, y0
 
 
-def merge_fragments(
-    labels: NDArray[np.int32], stats: NDArray[np.int32], gap: float = 0.25, share: float = 0.5
-) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-    """Join the pieces of one vehicle that background subtraction split apart.
-
-    A vehicle the colour of the road (or a plain van side) shows only as its edges and
-    windows: several blobs side by side, whose boxes jump from frame to frame as pieces
-    come and go. Two blobs are one vehicle when they overlap vertically by ``share`` of
-    the lower one and the horizontal gap between them is at most ``gap`` of the taller
-    one's height, or when one box lies mostly inside the other. Vehicles in
-    neighbouring lanes are a lane's clearance apart - about their own height - so they
-    stay separate. Returns the relabelled image and (label 0 = background) stats.
-    """
-    n = len(stats)
-    if n <= 2:
-        return labels, stats
-    x0 = stats[:, cv2.CC_STAT_LEFT].astype(np.float64)
-    y0 = stats[:, cv2.CC_STAT_TOP].astype(np.float64)
-    x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
-    y1 = y0 + stats[:, cv2.CC_STAT_HEIGHT]
-    h = y1 - y0
-    area_box = (x1 - x0) * h
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(1, n):
-        for j in range(i + 1, n):
-            ov_y = min(y1[i], y1[j]) - max(y0[i], y0[j])
-            gap_x = max(x0[i], x0[j]) - min(x1[i], x1[j])
-            ov_x = -gap_x
-            side = ov_y >= share * min(h[i], h[j]) and gap_x <= gap * max(h[i], h[j])
-            inside = ov_x > 0 and ov_y > 0 and ov_x * ov_y >= share * min(area_box[i], area_box[j])
-            if side or inside:
-                parent[root(j)] = root(i)
-    roots = np.array([root(i) for i in range(n)])
-    if np.all(roots == np.arange(n)):
-        return labels, stats
-    out = stats.copy()
-    for r in np.unique(roots[1:]):
-        members = np.flatnonzero(roots == r)
-        if len(members) == 1:
-            continue
-        bx0, by0 = x0[members].min(), y0[members].min()
-        bx1, by1 = x1[members].max(), y1[members].max()
-        out[r, :4] = (bx0, by0, bx1 - bx0, by1 - by0)
-        out[r, cv2.CC_STAT_AREA] = stats[members, cv2.CC_STAT_AREA].sum()
-        out[members[members != r], cv2.CC_STAT_AREA] = 0  # absorbed
-    lut = roots.astype(np.int32)
-    return np.asarray(lut[labels], dtype=np.int32), out
-
-
 class MotionDetector:
     """MOG2 background subtraction, shadows removed, blobs as vehicle boxes.
 
@@ -138,7 +87,11 @@ class MotionDetector:
         refine_bottom: bool = True,
         merge_fragments: bool = True,
         cls: str = "car",
+        road: Callable[[FloatArray], FloatArray] | None = None,
     ) -> None:
+        # ``road``: full-image pixels (N, 2) -> road-plane metres; with it, a blob holding
+        # two vehicles in neighbouring lanes is split (see ``blobs.split_neighbours``).
+        self.road = road
         self.refine_bottom = refine_bottom
         self.merge_fragments = merge_fragments
         self._small: NDArray[np.uint8] | None = None
@@ -225,6 +178,19 @@ class MotionDetector:
             return []
         if self.merge_fragments:
             labels, stats = merge_fragments(np.asarray(labels), np.asarray(stats, dtype=np.int32))
+        if self.road is not None:
+            road = self.road
+            offset = np.array([ox, oy], dtype=np.float64)
+
+            def to_road(pts: FloatArray) -> FloatArray:
+                return road((pts + 0.5) / s - 0.5 + offset)
+
+            labels, stats = split_neighbours(
+                np.asarray(labels, dtype=np.int32),
+                np.asarray(stats, dtype=np.int32),
+                to_road,
+                self.min_area_px * s * s,
+            )
         keep = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= self.min_area_px * s * s) + 1
         if len(keep) == 0:
             return []
@@ -390,6 +356,7 @@ def make_detector(
     roi: Roi | None = None,
     motion_gate: bool = False,
     min_area_px: float = 400.0,
+    road: Callable[[FloatArray], FloatArray] | None = None,
 ) -> Detector:
     """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
 
@@ -400,7 +367,7 @@ def make_detector(
     path = resolve_weights(weights)
     gate = MotionDetector(roi=roi, min_area_px=min_area_px) if motion_gate else None
     if kind == "motion":
-        det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px)
+        det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px, road=road)
     elif kind == "yolo":
         if path is None:
             raise DetectorError(
@@ -412,6 +379,6 @@ def make_detector(
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)
-        det = MotionDetector(roi=roi, min_area_px=min_area_px)
+        det = MotionDetector(roi=roi, min_area_px=min_area_px, road=road)
     log.info("detector: %s", det.describe())
     return det
