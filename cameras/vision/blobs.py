@@ -100,12 +100,15 @@ def split_neighbours(
     min_area: float,
     valley: float = 0.45,
     lateral_m: float = 2.0,
+    along_m: float = 4.0,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
     """Cut each blob that holds two vehicles side by side (see the module doc).
 
     A blob is cut at the column of least foreground in its middle 60 % when that column
     holds under ``valley`` of the smaller side's peak, both parts have ``min_area``
-    pixels, and the parts' bottom-centres are ``lateral_m`` apart across the road. The
+    pixels, and the parts' bottom-centres are ``lateral_m`` apart across the road and
+    at most ``along_m`` along it (side by side: the two halves of one vehicle seen
+    obliquely lie one behind the other). The
     right part gets a new label; returns the relabelled image and stats.
     """
     labels, stats = labels.copy(), stats.copy()
@@ -134,7 +137,8 @@ def split_neighbours(
             dtype=np.float64,
         )
         road = to_road(bottoms)
-        if not np.all(np.isfinite(road)) or abs(road[1, 0] - road[0, 0]) < lateral_m:
+        apart = np.abs(road[1] - road[0]) if np.all(np.isfinite(road)) else None
+        if apart is None or apart[0] < lateral_m or apart[1] > along_m:
             continue
         pl, pr = parts[0], parts[1]
         assert pl is not None and pr is not None

@@ -60,3 +60,12 @@ def test_nothing_is_cut_where_the_road_is_not_seen() -> None:
     labels, stats = bridged()
     _, cut = split_neighbours(labels, stats, lambda p: np.full((len(p), 2), np.nan), 200)
     assert len(boxes(cut)) == 1
+
+
+def test_one_vehicle_seen_obliquely_is_not_cut_in_two() -> None:
+    # its two halves are apart across the road, but further apart along it: one behind
+    # the other, not side by side
+    labels, stats = bridged()
+    oblique = lambda p: np.c_[p[:, 0] / 20.0, p[:, 0] / 8.0]  # noqa: E731
+    _, cut = split_neighbours(labels, stats, oblique, min_area=200)
+    assert len(boxes(cut)) == 1
