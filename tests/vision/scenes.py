@@ -100,7 +100,7 @@ class Scene:
         rng = np.random.default_rng(self.seed)
         cam = self.camera
         img = rng.integers(90, 130, (cam.height, cam.width, 3)).astype(np.uint8)
-        img = cv2.GaussianBlur(img, (5, 5), 0)
+        img = np.asarray(cv2.GaussianBlur(img, (5, 5), 0), dtype=np.uint8)
         # Dashed lane lines on the road give the background some structure.
         for lx in (-5.25, -1.75, 1.75, 5.25):
             for y in np.arange(0.0, 120.0, 12.0):
