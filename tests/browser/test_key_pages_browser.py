@@ -26,8 +26,10 @@ def test_a_reviewer_signs_in_and_lands_on_their_work(
     browser.find_element(By.ID, "id_username").send_keys(user.username)
     browser.find_element(By.ID, "id_password").send_keys("correct-horse-battery")
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
-    heading = _wait(browser, ec.presence_of_element_located((By.TAG_NAME, "h1")))
-    assert f"Welcome, {user.username}" in heading.text
+    # Wait for the staff page itself: the login page's h1 would go stale mid-read.
+    assert _wait(
+        browser, ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), f"Welcome, {user.username}")
+    )
     assert "Violation reviewer" in browser.page_source
 
 
@@ -40,8 +42,10 @@ def test_a_wrong_password_says_so_and_keeps_the_user_out(
     browser.find_element(By.ID, "id_username").send_keys(user.username)
     browser.find_element(By.ID, "id_password").send_keys("wrong")
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
-    alert = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
-    assert "did not match" in alert.text
+    assert _wait(
+        browser,
+        ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=alert]"), "did not match"),
+    )
 
 
 def test_a_resident_looks_up_a_notice_in_spanish(browser: Any, live_server: Any) -> None:
@@ -54,5 +58,7 @@ def test_a_resident_looks_up_a_notice_in_spanish(browser: Any, live_server: Any)
     browser.find_element(By.NAME, "notice_number").send_keys("N-000123")
     browser.find_element(By.NAME, "plate").send_keys("7ABC123")
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
-    alert = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
-    assert "No encontramos" in alert.text
+    assert _wait(
+        browser,
+        ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=alert]"), "No encontramos"),
+    )
