@@ -16,6 +16,12 @@ def _wait(browser: Any, condition: Any) -> Any:
     return WebDriverWait(browser, 15).until(condition)
 
 
+def _alert_says(browser: Any, text: str) -> bool:
+    return bool(
+        _wait(browser, ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=alert]"), text))
+    )
+
+
 def test_a_reviewer_signs_in_and_lands_on_their_work(
     browser: Any, live_server: Any, staff: Any
 ) -> None:
