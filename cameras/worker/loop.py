@@ -141,6 +141,11 @@ class CameraWorker:
         self._last_beat = 0.0
         self._last_counts = time.monotonic()
         self._measured_early: set[int] = set()
+        # Tracks first seen already inside the zone may be the continuation of a vehicle
+        # whose track broke mid-zone; the pipeline stitches those to their first part, so
+        # they are left to it rather than measured early (which would count one vehicle
+        # twice, or hide the stitched, whole-zone measurement).
+        self._born_inside: set[int] = set()
         self._zone_state: dict[int, tuple[bool, int]] = {}  # track -> (was in zone, frames out)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -254,6 +259,7 @@ class CameraWorker:
                 if passage.track_id not in self._measured_early:
                     self._passage(passage, start)
             self._measured_early.clear()
+            self._born_inside.clear()
             self._zone_state.clear()
             self.ring.clear()
         return outcome
@@ -294,6 +300,10 @@ class CameraWorker:
         if matched:
             boxes = np.array([t.samples[-1].xyxy for t in matched], dtype=np.float64)
             for track, inside in zip(matched, self.parts.in_zone(boxes), strict=True):
+                if track.track_id not in self._zone_state and len(track.samples) == 1 and inside:
+                    self._born_inside.add(track.track_id)
+                if track.track_id in self._born_inside:
+                    continue
                 was_in, streak = self._zone_state.get(track.track_id, (False, 0))
                 if inside:
                     self._zone_state[track.track_id] = (True, 0)
@@ -307,6 +317,7 @@ class CameraWorker:
                             self._passage(passage, start)
         live = set(active)
         self._measured_early &= live
+        self._born_inside &= live
         for tid in [t for t in self._zone_state if t not in live]:
             del self._zone_state[tid]
 

@@ -132,14 +132,20 @@ def test_only_the_entry_exit_and_largest_frames_go_to_the_evidence_thread() -> N
     assert [h.frame.index for h in evidence_frames(wider, held)] == [0, 1, 7]
 
 
-class DepartingVehicle(FakePipeline):
-    """One speeder: in the zone (box bottom below y=100) for frames 0-4, then driving on
-    up the road, out of the zone. The tracker ends its track at ``lost_at``, or never
-    (still open when the segment ends)."""
+def _in_zone(boxes: Any) -> Any:
+    return (boxes[:, 3] > 100) & (boxes[:, 3] < 200)
 
-    def __init__(self, lost_at: int | None) -> None:
+
+class DepartingVehicle(FakePipeline):
+    """One speeder: before the zone (box bottom at y=250) for frames 0-1, in the zone
+    (bottom 150) for frames 2-4, then driving on up the road, out of the zone (bottom 50).
+    The tracker ends its track at ``lost_at``, or never (still open when the segment ends).
+    With ``born_inside`` the track starts in the zone: a fragment the pipeline stitches."""
+
+    def __init__(self, lost_at: int | None, born_inside: bool = False) -> None:
         super().__init__()
         self.lost_at = lost_at
+        self.born_inside = born_inside
         self.track = Track(7, [])
         self.estimator = SimpleNamespace(config=SpeedConfig(), estimate=self._estimate)
 
@@ -151,7 +157,8 @@ class DepartingVehicle(FakePipeline):
             if self.tracker.active.pop(7, None) is not None:
                 return [self._estimate(self.track)]  # what the pipeline reports, late
             return []
-        bottom = 150.0 if frame.index < 5 else 50.0
+        before = 150.0 if self.born_inside else 250.0
+        bottom = before if frame.index < 2 else 150.0 if frame.index < 5 else 50.0
         self.track.samples.append(TrackSample(frame.index, frame.t_s, (0, 0, 10, bottom), 0.9))
         self.tracker.active[7] = self.track
         return []
@@ -171,8 +178,7 @@ def test_a_vehicle_measured_as_it_leaves_the_zone_is_one_passage(
 
     counted: list[Any] = []
     worker, _ = _worker(tmp_path, [FakeSource(60)], live=False,
-                        pipelines=[DepartingVehicle(lost_at)],
-                        in_zone=lambda boxes: boxes[:, 3] > 100,
+                        pipelines=[DepartingVehicle(lost_at)], in_zone=_in_zone,
                         make_violation=make_violation)  # fmt: skip
     handed_over: list[int] = []  # the frame the loop was on when it handed a violation over
     submit = worker.builder.submit
@@ -188,6 +194,29 @@ def test_a_vehicle_measured_as_it_leaves_the_zone_is_one_passage(
     # Handed over on the fifth frame out of the zone (frame 9), not when the track ended;
     # and only once, with distinct ids per hand-over, so the spool could not hide a repeat.
     assert handed_over == [9] and worker.builder.spooled == 1
+    ((_, counts),) = counted
+    assert counts.vehicles == 1
+
+
+def test_a_track_born_inside_the_zone_is_left_to_the_pipeline_and_counted_once(
+    tmp_path: Path,
+) -> None:
+    counted: list[Any] = []
+    worker, _ = _worker(tmp_path, [FakeSource(60)], live=False,
+                        pipelines=[DepartingVehicle(40, born_inside=True)], in_zone=_in_zone,
+                        make_violation=lambda p, h, s: ViolationDraft("ev-born", {}, b"pkg"))  # fmt: skip
+    handed_over: list[int] = []
+    submit = worker.builder.submit
+
+    def recording_submit(*args: Any) -> None:
+        handed_over.append(worker.stats.frames)
+        submit(*args)
+
+    worker.builder.submit = recording_submit  # type: ignore[method-assign,assignment]
+    worker.parts.flush_counts = counted.extend
+    assert worker.run() == 0
+    # Not measured as it left the zone (frame 9) but when the pipeline reported it.
+    assert handed_over == [40] and worker.stats.passages == 1
     ((_, counts),) = counted
     assert counts.vehicles == 1
 
