@@ -202,9 +202,12 @@ def test_a_track_born_inside_the_zone_is_left_to_the_pipeline_and_counted_once(
     tmp_path: Path,
 ) -> None:
     counted: list[Any] = []
+    def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
+        return ViolationDraft("ev-born", {}, b"pkg")
+
     worker, _ = _worker(tmp_path, [FakeSource(60)], live=False,
                         pipelines=[DepartingVehicle(40, born_inside=True)], in_zone=_in_zone,
-                        make_violation=lambda p, h, s: ViolationDraft("ev-born", {}, b"pkg"))  # fmt: skip
+                        make_violation=make_violation)  # fmt: skip
     handed_over: list[int] = []
     submit = worker.builder.submit
 
