@@ -86,6 +86,7 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     from cameras.vision.spool import Spool
     from cameras.worker.backoffice import Publisher, camera_key
     from cameras.worker.delivery import Delivery
+    from enforcement.celery import worker_argv
     from enforcement.evidence_intake import max_message_bytes
     from enforcement.models import Violation
     from tests.cameras.clips import LANE1, LANE2, render
@@ -95,25 +96,7 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)
     celery = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "enforcement",
-            "worker",
-            "-Q",
-            "violations",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"bench-{uuid.uuid4().hex[:6]}@%h",
-        ],
+        worker_argv("violations", f"bench-{uuid.uuid4().hex[:6]}", loglevel="WARNING"),
         cwd=REPO,
         env=env,
         stdout=(logs / "celery.log").open("wb"),

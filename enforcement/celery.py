@@ -49,3 +49,18 @@ def ping(token: str) -> str:
     marker_dir.mkdir(parents=True, exist_ok=True)
     (marker_dir / token).write_text(token)
     return token
+
+
+def worker_argv(queues: str, name: str, loglevel: str = "INFO") -> list[str]:
+    """The command line of one single-process Celery worker (demo, tests, benchmarks).
+
+    Solo pool: one task at a time, so a SQLite database sees one writer per worker;
+    no gossip/mingle/heartbeat: short-lived workers need no cluster chatter.
+    """
+    import sys
+
+    return [
+        sys.executable, "-m", "celery", "-A", "enforcement", "worker", "-Q", queues,
+        "--pool", "solo", "--concurrency", "1", "--loglevel", loglevel,
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h",
+    ]  # fmt: skip

@@ -22,6 +22,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from enforcement.celery import worker_argv
+
 REPO = Path(__file__).resolve().parents[2]
 
 _db = settings.DATABASES["default"]
@@ -123,27 +125,7 @@ class Proc:
 def celery_worker(env: dict[str, str], log_dir: Path) -> Proc:
     return Proc(
         "celery",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "enforcement",
-            "worker",
-            "-Q",
-            "violations",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"t-{uuid.uuid4().hex[:6]}@%h",
-        ],
+        worker_argv("violations", f"t-{uuid.uuid4().hex[:6]}"),
         env,
         log_dir,
     )

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from enforcement.celery import worker_argv
+
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -23,27 +25,7 @@ def _env() -> dict[str, str]:
 @pytest.fixture
 def worker():  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "enforcement",
-            "worker",
-            "-Q",
-            "maintenance",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{uuid.uuid4().hex[:6]}@%h",
-        ],
+        worker_argv("maintenance", f"test-{uuid.uuid4().hex[:6]}"),
         cwd=REPO,
         env=_env(),
         stdout=subprocess.PIPE,

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Sum
 
 from cameras.models import TrafficCount
+from enforcement.celery import worker_argv
 from enforcement.demo import demo_scene, demo_seed, demo_users
 from enforcement.models import Violation
 
@@ -53,23 +54,7 @@ class Command(BaseCommand):
         celery = [sys.executable, "-m", "celery", "-A", "enforcement"]
         try:
             log("• starting a Celery worker and beat (logs in var/logs/)…")
-            spawn(
-                "celery-worker",
-                [
-                    *celery,
-                    "worker",
-                    "-Q",
-                    "violations,vision,maintenance",
-                    "--pool",
-                    "solo",
-                    "--loglevel",
-                    "INFO",
-                    "-n",
-                    "demo@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-            )
+            spawn("celery-worker", worker_argv("violations,vision,maintenance", "demo"))
             spawn(
                 "celery-beat",
                 [*celery, "beat", "--loglevel", "INFO", "-s", str(var / "celerybeat-schedule")],
