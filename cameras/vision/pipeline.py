@@ -176,6 +176,23 @@ def _motion_model(det: Detector) -> MotionDetector | None:
     return gate if isinstance(gate, MotionDetector) else None
 
 
+def seed_background_from_file(det: Detector, source: object) -> bool:
+    """Start a motion detector's background from a temporal median of a video file.
+
+    Without it, vehicles already in view in the first frames leave ghosts in the
+    background model and their tracks are rejected; streams cannot be rewound, so they
+    learn the background as they go. Returns whether the background was seeded.
+    """
+    motion = _motion_model(det)
+    if motion is None or not isinstance(source, str | Path) or str(source).isdigit():
+        return False
+    path = Path(source)
+    if path.is_file() and motion.seed_background(background_frames(path)):
+        log.info("background seeded from a temporal median of %s", path.name)
+        return True
+    return False
+
+
 def _progress_bar(total: int | None, enabled: bool):  # type: ignore[no-untyped-def]
     if not enabled:
         return None
@@ -214,11 +231,7 @@ def measure_video(
         det = make_detector(detector, weights, roi=roi, min_area_px=min_blob_area_px(calibration))
     else:
         det = detector
-    motion = _motion_model(det)
-    if motion is not None and isinstance(source, str | Path) and not str(source).isdigit():
-        path = Path(source)
-        if path.is_file() and motion.seed_background(background_frames(path)):
-            log.info("background seeded from a temporal median of %s", path.name)
+    seed_background_from_file(det, source)
     pipe = MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
     if pipeline_out is not None:
         pipeline_out.append(pipe)

@@ -30,7 +30,12 @@ from cameras.services.selftest import selftest_run
 from cameras.vision.calibration import Calibration
 from cameras.vision.detect import Detector, make_detector
 from cameras.vision.evidence import warm_up
-from cameras.vision.pipeline import MeasurementPipeline, Observer, min_blob_area_px
+from cameras.vision.pipeline import (
+    MeasurementPipeline,
+    Observer,
+    min_blob_area_px,
+    seed_background_from_file,
+)
 from cameras.vision.signing import (
     SigningKey,
     generate_key,
@@ -245,6 +250,7 @@ def build_worker(
         det = cached["det"]
         if det.describe().lower().startswith("motion"):
             cached.pop("det")
+            seed_background_from_file(det, src.source)
         return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
 
     def in_zone(boxes: np.ndarray) -> np.ndarray:

@@ -14,7 +14,12 @@ from cameras.vision import cli
 from cameras.vision.calibration import load_calibration
 from cameras.vision.detect import MotionDetector, YoloDetector, make_detector
 from cameras.vision.errors import DetectorError, VideoSourceError
-from cameras.vision.pipeline import MeasurementPipeline, background_frames, measure_video
+from cameras.vision.pipeline import (
+    MeasurementPipeline,
+    background_frames,
+    measure_video,
+    seed_background_from_file,
+)
 from cameras.vision.source import FrameSource
 from tests.vision.scenes import Camera, Scene, Vehicle
 
@@ -215,3 +220,16 @@ def test_background_frames_spread_over_the_first_seconds(clip: tuple[Path, Path]
     assert len(frames) == 5
     assert frames[0].shape == (CAM.height, CAM.width, 3)
     assert background_frames(video.with_name("missing.avi")) == []
+
+
+def test_a_motion_detector_on_a_file_starts_from_the_files_median_background(
+    clip: tuple[Path, Path],
+) -> None:
+    video, _ = clip
+    assert seed_background_from_file(MotionDetector(), str(video))
+
+
+def test_streams_and_device_indexes_are_not_rewound_for_a_background(tmp_path: Path) -> None:
+    assert not seed_background_from_file(MotionDetector(), "rtsp://127.0.0.1:1/cam")
+    assert not seed_background_from_file(MotionDetector(), 0)
+    assert not seed_background_from_file(MotionDetector(), str(tmp_path / "missing.mp4"))
