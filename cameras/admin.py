@@ -67,8 +67,14 @@ class CameraAdmin(AuditedAdmin):
 
 @admin.register(Calibration)
 class CalibrationAdmin(ReadOnlyAdmin):
-    list_display = ("camera", "version", "residual_rms_m", "max_residual_m", "created_by",
-                    "created_at")
+    list_display = (
+        "camera",
+        "version",
+        "residual_rms_m",
+        "max_residual_m",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("camera",)
 
 
@@ -91,8 +97,7 @@ class SelfTestAdmin(ReadOnlyAdmin):
 
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdmin):
-    list_display = ("camera", "received_at", "worker_id", "status", "fps", "lag_s",
-                    "spool_events")
+    list_display = ("camera", "received_at", "worker_id", "status", "fps", "lag_s", "spool_events")
     list_filter = ("status", "camera")
 
 

@@ -39,8 +39,9 @@ class UswdsMixin:
 
 def _timezone(value: str) -> str:
     if value not in zoneinfo.available_timezones():
-        raise forms.ValidationError(_("Unknown time zone %(tz)s (use e.g. Europe/Paris)."),
-                                    params={"tz": value})
+        raise forms.ValidationError(
+            _("Unknown time zone %(tz)s (use e.g. Europe/Paris)."), params={"tz": value}
+        )
     return value
 
 
@@ -50,8 +51,15 @@ class SiteForm(UswdsMixin, forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "address", "latitude", "longitude", "jurisdiction", "zone_kind",
-                  "timezone"]
+        fields = [
+            "name",
+            "address",
+            "latitude",
+            "longitude",
+            "jurisdiction",
+            "zone_kind",
+            "timezone",
+        ]
         labels = {"zone_kind": _("Kind of zone"), "timezone": _("Time zone")}
 
     def clean_timezone(self) -> str:
@@ -63,10 +71,22 @@ class CameraForm(UswdsMixin, forms.ModelForm):
 
     class Meta:
         model = Camera
-        fields = ["code", "name", "site", "source_url", "direction", "lanes",
-                  "speed_limit_kmh", "timezone", "active"]
-        labels = {"source_url": _("Video source"), "speed_limit_kmh": _("Speed limit (km/h)"),
-                  "timezone": _("Time zone")}
+        fields = [
+            "code",
+            "name",
+            "site",
+            "source_url",
+            "direction",
+            "lanes",
+            "speed_limit_kmh",
+            "timezone",
+            "active",
+        ]
+        labels = {
+            "source_url": _("Video source"),
+            "speed_limit_kmh": _("Speed limit (km/h)"),
+            "timezone": _("Time zone"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,8 +98,9 @@ class CameraForm(UswdsMixin, forms.ModelForm):
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"]
         if code in RESERVED_CODES:
-            raise forms.ValidationError(_("%(code)s is reserved; choose another code."),
-                                        params={"code": code})
+            raise forms.ValidationError(
+                _("%(code)s is reserved; choose another code."), params={"code": code}
+            )
         return code
 
     def clean_timezone(self) -> str:
@@ -87,22 +108,30 @@ class CameraForm(UswdsMixin, forms.ModelForm):
 
 
 class StillUploadForm(UswdsMixin, forms.Form):
-    image = forms.FileField(label=_("Picture of the road (JPEG or PNG, up to 15 MiB)"),
-                            widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}))
+    image = forms.FileField(
+        label=_("Picture of the road (JPEG or PNG, up to 15 MiB)"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
 
 class CalibrationImportForm(UswdsMixin, forms.Form):
-    file = forms.FileField(label=_("Calibration file (JSON)"),
-                           widget=forms.FileInput(attrs={"accept": "application/json,.json"}))
+    file = forms.FileField(
+        label=_("Calibration file (JSON)"),
+        widget=forms.FileInput(attrs={"accept": "application/json,.json"}),
+    )
     note = forms.CharField(required=False, max_length=300, label=_("Note"))
 
 
 class CertificateForm(UswdsMixin, forms.Form):
     issuer = forms.CharField(max_length=200, label=_("Issuer (laboratory)"))
     certificate_number = forms.CharField(max_length=100, label=_("Certificate number"))
-    valid_from = forms.DateField(label=_("Valid from"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-    document = forms.FileField(label=_("Certificate (PDF, up to 10 MiB)"),
-                               widget=forms.FileInput(attrs={"accept": "application/pdf"}))
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document = forms.FileField(
+        label=_("Certificate (PDF, up to 10 MiB)"),
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+    )

@@ -55,8 +55,9 @@ def certificate_state(certificate: CalibrationCertificate, today: date) -> Certi
     if certificate.valid_from > today:
         return CertificateStatus("future", certificate, (certificate.valid_from - today).days)
     left = (certificate.valid_until - today).days
-    return CertificateStatus("expiring" if left < CERTIFICATE_WARN_DAYS else "valid",
-                             certificate, left)
+    return CertificateStatus(
+        "expiring" if left < CERTIFICATE_WARN_DAYS else "valid", certificate, left
+    )
 
 
 def certificate_status(camera: Camera, today: date) -> CertificateStatus:

@@ -60,8 +60,7 @@ def camera_create(request: HttpRequest) -> HttpResponse:
         camera = registry.camera_create(actor=request.user, fields=_form_fields(form))
         messages.success(request, _("Camera %(code)s registered.") % {"code": camera.code})
         return redirect("cameras:detail", code=camera.code)
-    return render(request, "cameras/form.html",
-                  {"form": form, "title": _("Register a camera")})
+    return render(request, "cameras/form.html", {"form": form, "title": _("Register a camera")})
 
 
 @require(OPERATE)
@@ -71,14 +70,23 @@ def camera_edit(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = _form_fields(form)
         fields.pop("code", None)
-        changed = registry.camera_update(camera=camera, actor=request.user, fields=fields,
-                                         reason=form.cleaned_data["reason"])
-        messages.success(request, _("Saved: %(f)s.") % {"f": ", ".join(changed)} if changed
-                         else _("Nothing changed."))
+        changed = registry.camera_update(
+            camera=camera, actor=request.user, fields=fields, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            _("Saved: %(f)s.") % {"f": ", ".join(changed)} if changed else _("Nothing changed."),
+        )
         return redirect("cameras:detail", code=camera.code)
-    return render(request, "cameras/form.html",
-                  {"form": form, "title": _("Edit camera %(code)s") % {"code": camera.code},
-                   "camera": camera})
+    return render(
+        request,
+        "cameras/form.html",
+        {
+            "form": form,
+            "title": _("Edit camera %(code)s") % {"code": camera.code},
+            "camera": camera,
+        },
+    )
 
 
 @require(VIEW)
@@ -101,13 +109,22 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site, pk=pk)
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
-        changed = registry.site_update(site=site, actor=request.user, fields=_form_fields(form),
-                                       reason=form.cleaned_data["reason"])
-        messages.success(request, _("Saved: %(f)s.") % {"f": ", ".join(changed)} if changed
-                         else _("Nothing changed."))
+        changed = registry.site_update(
+            site=site,
+            actor=request.user,
+            fields=_form_fields(form),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("Saved: %(f)s.") % {"f": ", ".join(changed)} if changed else _("Nothing changed."),
+        )
         return redirect("cameras:sites")
-    return render(request, "cameras/form.html",
-                  {"form": form, "title": _("Edit site %(name)s") % {"name": site.name}})
+    return render(
+        request,
+        "cameras/form.html",
+        {"form": form, "title": _("Edit site %(name)s") % {"name": site.name}},
+    )
 
 
 @require(VIEW)
@@ -125,11 +142,16 @@ def certificate_list(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("Certificate uploaded."))
                 return redirect("cameras:certificates", code=camera.code)
-    return render(request, "cameras/certificates.html", {
-        "camera": camera,
-        "form": form,
-        "certificates": selectors_registry.certificate_list(camera, timezone.localdate()),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "cameras/certificates.html",
+        {
+            "camera": camera,
+            "form": form,
+            "certificates": selectors_registry.certificate_list(camera, timezone.localdate()),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require(VIEW)
@@ -138,8 +160,11 @@ def certificate_document(request: HttpRequest, code: str, pk: int) -> FileRespon
     certificate = get_object_or_404(camera.certificates, pk=pk)
     if not certificate.document:
         raise Http404
-    return FileResponse(certificate.document.open("rb"), content_type="application/pdf",
-                        filename=f"{camera.code}-{certificate.certificate_number}.pdf")
+    return FileResponse(
+        certificate.document.open("rb"),
+        content_type="application/pdf",
+        filename=f"{camera.code}-{certificate.certificate_number}.pdf",
+    )
 
 
 @require(OPERATE)
@@ -152,8 +177,14 @@ def selftest_run_now(request: HttpRequest, code: str) -> HttpResponse:
     """
     camera = selectors_registry.camera_by_code(code)
     source = FrameSource(source_arg(camera.source_url), max_frames=MAX_FRAMES)
-    result = selftest_run(camera, source, selectors.calibration_current(camera), timezone.now(),
-                          clock_offset_s=0.0, actor=request.user)
+    result = selftest_run(
+        camera,
+        source,
+        selectors.calibration_current(camera),
+        timezone.now(),
+        clock_offset_s=0.0,
+        actor=request.user,
+    )
     if result.passed:
         messages.success(request, _("Self-test passed."))
     else:

@@ -33,34 +33,44 @@ def calibrate(request: HttpRequest, code: str) -> HttpResponse:
     stills = list(selectors_registry.still_list(camera))
     still = _pick_still(camera, request.GET.get("still"), current, stills)
     initial: dict[str, Any] = {
-        "image_points": [], "world_points": [], "zone": [],
-        "speed_limit_kmh": camera.speed_limit_kmh, "fps": 30.0,
+        "image_points": [],
+        "world_points": [],
+        "zone": [],
+        "speed_limit_kmh": camera.speed_limit_kmh,
+        "fps": 30.0,
     }
     if current is not None:
         initial.update({k: current.data.get(k, initial[k]) for k in initial})
         # Settings the screen does not edit (lens model, survey sigma) carry over unchanged.
         initial["extra"] = {k: current.data[k] for k in PASS_THROUGH_KEYS if k in current.data}
-    return render(request, "cameras/calibrate.html", {
-        "camera": camera,
-        "current": current,
-        "still": still,
-        "stills": stills,
-        "initial": initial,
-        "upload_form": StillUploadForm(),
-        "import_form": CalibrationImportForm(),
-        "strings": _screen_strings(),
-    })
+    return render(
+        request,
+        "cameras/calibrate.html",
+        {
+            "camera": camera,
+            "current": current,
+            "still": still,
+            "stills": stills,
+            "initial": initial,
+            "upload_form": StillUploadForm(),
+            "import_form": CalibrationImportForm(),
+            "strings": _screen_strings(),
+        },
+    )
 
 
 def _screen_strings() -> dict[str, str]:
     """Messages calibrate.js shows, translated here so the script has no copy of them."""
     return {
-        "needHomography": _("Press Check with at least 4 survey points first, so that clicks "
-                            "can be converted to road metres."),
+        "needHomography": _(
+            "Press Check with at least 4 survey points first, so that clicks "
+            "can be converted to road metres."
+        ),
         "checking": _("Checking…"),
         "saving": _("Saving…"),
-        "checked": _("The calibration is usable. Look at the grid and the residuals before "
-                     "you save."),
+        "checked": _(
+            "The calibration is usable. Look at the grid and the residuals before you save."
+        ),
         "saved": _("Saved as version %(v)s."),
         "history": _("See all versions"),
         "notNumber": _("%(what)s is not a number"),
@@ -186,23 +196,30 @@ def calibrate_save(request: HttpRequest, code: str) -> JsonResponse:
         )
     except CalibrationError as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
-    return JsonResponse({
-        "ok": True,
-        "version": calibration.version,
-        "rms_m": calibration.residual_rms_m,
-        "history_url": reverse("cameras:calibrations", args=[code]),
-        "export_url": reverse("cameras:calibration-export", args=[code, calibration.version]),
-    }, status=201)
+    return JsonResponse(
+        {
+            "ok": True,
+            "version": calibration.version,
+            "rms_m": calibration.residual_rms_m,
+            "history_url": reverse("cameras:calibrations", args=[code]),
+            "export_url": reverse("cameras:calibration-export", args=[code, calibration.version]),
+        },
+        status=201,
+    )
 
 
 @require(VIEW)
 def calibration_history(request: HttpRequest, code: str) -> HttpResponse:
     camera = selectors_registry.camera_by_code(code)
-    return render(request, "cameras/calibration_history.html", {
-        "camera": camera,
-        "calibrations": selectors_registry.calibration_history(camera),
-        "import_form": CalibrationImportForm(),
-    })
+    return render(
+        request,
+        "cameras/calibration_history.html",
+        {
+            "camera": camera,
+            "calibrations": selectors_registry.calibration_history(camera),
+            "import_form": CalibrationImportForm(),
+        },
+    )
 
 
 @require(OPERATE)
@@ -237,8 +254,9 @@ def calibration_export(request: HttpRequest, code: str, version: int | None = No
             return redirect("cameras:calibrations", code=code)
     else:
         calibration = get_object_or_404(camera.calibrations, version=version)
-    response = JsonResponse(calibration_service.calibration_export(calibration),
-                            json_dumps_params={"indent": 2})
+    response = JsonResponse(
+        calibration_service.calibration_export(calibration), json_dumps_params={"indent": 2}
+    )
     name = f"{camera.code}-calibration-v{calibration.version}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

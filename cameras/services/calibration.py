@@ -64,8 +64,12 @@ class CalibrationCheck:
             "max_residual_m": self.max_residual_m,
             "redundancy": plane.dof,
             "points": [
-                {"number": p.number, "residual_m": p.residual_m,
-                 "dx_m": p.projected_x_m - p.x_m, "dy_m": p.projected_y_m - p.y_m}
+                {
+                    "number": p.number,
+                    "residual_m": p.residual_m,
+                    "dx_m": p.projected_x_m - p.x_m,
+                    "dy_m": p.projected_y_m - p.y_m,
+                }
                 for p in self.points
             ],
             # Lets the page turn clicks into road metres; only exact without a lens model.
@@ -113,9 +117,7 @@ def _warnings(engine: EngineCalibration, image_size: tuple[int, int] | None) -> 
     return out
 
 
-def calibration_check(
-    data: object, image_size: tuple[int, int] | None = None
-) -> CalibrationCheck:
+def calibration_check(data: object, image_size: tuple[int, int] | None = None) -> CalibrationCheck:
     """Validate a proposed calibration; raise CalibrationError saying what to fix."""
     if not isinstance(data, dict):
         raise CalibrationError("a calibration must be a JSON object")
@@ -221,9 +223,7 @@ def calibration_parse_json(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def calibration_import(
-    *, camera: Camera, raw: bytes, actor: Actor, note: str = ""
-) -> Calibration:
+def calibration_import(*, camera: Camera, raw: bytes, actor: Actor, note: str = "") -> Calibration:
     """Validate a contract JSON file and save it as the camera's next version."""
     return calibration_save(
         camera=camera,

@@ -66,8 +66,13 @@ def _grid_lines(box: tuple[float, float, float, float]) -> list[FloatArray]:
 
 
 def _draw_world_polyline(
-    image: Image, plane: RoadPlane, world: FloatArray, scale: float, colour: tuple[int, int, int],
-    thickness: int, closed: bool = False,
+    image: Image,
+    plane: RoadPlane,
+    world: FloatArray,
+    scale: float,
+    colour: tuple[int, int, int],
+    thickness: int,
+    closed: bool = False,
 ) -> None:
     """Draw a road-plane polyline in the picture, skipping parts beyond the horizon."""
     if closed:

@@ -70,8 +70,9 @@ def _thumb(image: NDArray[Any]) -> NDArray[np.float32]:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     h, w = grey.shape[:2]
     if w > _THUMB_WIDTH:  # statistics of a thumbnail are as good and 50x cheaper
-        grey = cv2.resize(grey, (_THUMB_WIDTH, max(1, round(h * _THUMB_WIDTH / w))),
-                          interpolation=cv2.INTER_AREA)
+        grey = cv2.resize(
+            grey, (_THUMB_WIDTH, max(1, round(h * _THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA
+        )
     return np.asarray(grey, dtype=np.float32)
 
 
@@ -95,27 +96,48 @@ def _timing_checks(stats: _FrameStats, nominal_fps: float | None) -> list[Check]
     steps = np.diff(t)
     bad = int(np.sum(steps <= 0)) + stats.duplicates
     checks = [
-        Check("timestamps_increasing", float(bad), "0 repeated or backwards timestamps",
-              bad == 0, f"{bad} of {len(t)} frame timestamps did not increase" if bad else "ok")
+        Check(
+            "timestamps_increasing",
+            float(bad),
+            "0 repeated or backwards timestamps",
+            bad == 0,
+            f"{bad} of {len(t)} frame timestamps did not increase" if bad else "ok",
+        )
     ]
     if not nominal_fps or nominal_fps <= 0:
-        checks.append(Check("frame_rate", None, "nominal rate known", False,
-                            "no nominal frame rate (container or calibration fps) to compare"))
+        checks.append(
+            Check(
+                "frame_rate",
+                None,
+                "nominal rate known",
+                False,
+                "no nominal frame rate (container or calibration fps) to compare",
+            )
+        )
         return checks
     span = float(t[-1] - t[0])
     measured = (len(t) - 1) / span if span > 0 else 0.0
     off = abs(measured - nominal_fps) / nominal_fps
-    checks.append(Check(
-        "frame_rate", round(measured, 3), f"{nominal_fps:g} fps ± {FPS_TOLERANCE:.0%}",
-        off <= FPS_TOLERANCE,
-        f"measured {measured:.2f} fps, {off:.1%} from the nominal {nominal_fps:g} fps",
-    ))
+    checks.append(
+        Check(
+            "frame_rate",
+            round(measured, 3),
+            f"{nominal_fps:g} fps ± {FPS_TOLERANCE:.0%}",
+            off <= FPS_TOLERANCE,
+            f"measured {measured:.2f} fps, {off:.1%} from the nominal {nominal_fps:g} fps",
+        )
+    )
     limit_s = MAX_GAP_INTERVALS / nominal_fps
     gap = float(steps.max()) if len(steps) else 0.0
-    checks.append(Check(
-        "largest_gap", round(gap, 4), f"≤ {limit_s:.3f} s", gap <= limit_s,
-        f"largest gap between frames {gap * 1000:.0f} ms (limit {limit_s * 1000:.0f} ms)",
-    ))
+    checks.append(
+        Check(
+            "largest_gap",
+            round(gap, 4),
+            f"≤ {limit_s:.3f} s",
+            gap <= limit_s,
+            f"largest gap between frames {gap * 1000:.0f} ms (limit {limit_s * 1000:.0f} ms)",
+        )
+    )
     return checks
 
 
@@ -124,8 +146,13 @@ def _clock_check(offset_s: float | None) -> Check:
     if offset_s is None or not math.isfinite(offset_s):
         return Check("clock_offset", None, limit, False, "the worker did not report its clock")
     ok = abs(offset_s) <= MAX_CLOCK_OFFSET_S
-    return Check("clock_offset", round(offset_s, 3), limit, ok,
-                 f"worker clock is {offset_s:+.2f} s from the back office")
+    return Check(
+        "clock_offset",
+        round(offset_s, 3),
+        limit,
+        ok,
+        f"worker clock is {offset_s:+.2f} s from the back office",
+    )
 
 
 def _reference_check(calibration: Calibration | None) -> Check:
@@ -136,8 +163,13 @@ def _reference_check(calibration: Calibration | None) -> Check:
     try:
         plane = EngineCalibration.from_dict(calibration.data).plane
     except CalibrationError as exc:
-        return Check("reference_distances", None, limit, False,
-                     f"calibration v{calibration.version} is unusable: {exc}")
+        return Check(
+            "reference_distances",
+            None,
+            limit,
+            False,
+            f"calibration v{calibration.version} is unusable: {exc}",
+        )
     projected = plane.image_to_world(plane.image_points)
     worst: tuple[float, float, float, int, int] | None = None  # ratio, err, allowed, i, j
     for i, j in itertools.combinations(range(len(projected)), 2):
@@ -150,7 +182,10 @@ def _reference_check(calibration: Calibration | None) -> Check:
     assert worst is not None  # a valid calibration has at least 4 points
     ratio, err, allowed, i, j = worst
     return Check(
-        "reference_distances", round(err, 4), limit, ratio <= 1.0,
+        "reference_distances",
+        round(err, 4),
+        limit,
+        ratio <= 1.0,
         f"worst pair: points {i + 1}–{j + 1} off by {err:.3f} m (allowed {allowed:.3f} m) "
         f"with calibration v{calibration.version}",
     )
@@ -162,14 +197,31 @@ def _picture_checks(stats: _FrameStats) -> list[Check]:
     detail = float(np.mean(stats.detail))
     change = max(stats.change, default=0.0)
     return [
-        Check("picture_brightness", round(brightness, 1), f"{lo:g}–{hi:g}",
-              lo <= brightness <= hi, f"mean grey level {brightness:.0f}"),
-        Check("picture_not_blank", round(detail, 2), f"≥ {MIN_DETAIL:g}", detail >= MIN_DETAIL,
-              "picture has detail" if detail >= MIN_DETAIL else "picture is flat (lens covered "
-              "or sensor dead)"),
-        Check("picture_not_frozen", round(change, 3), f"> {MIN_CHANGE:g}", change > MIN_CHANGE,
-              "frames change" if change > MIN_CHANGE else "consecutive frames are identical: "
-              "the picture is frozen"),
+        Check(
+            "picture_brightness",
+            round(brightness, 1),
+            f"{lo:g}–{hi:g}",
+            lo <= brightness <= hi,
+            f"mean grey level {brightness:.0f}",
+        ),
+        Check(
+            "picture_not_blank",
+            round(detail, 2),
+            f"≥ {MIN_DETAIL:g}",
+            detail >= MIN_DETAIL,
+            "picture has detail"
+            if detail >= MIN_DETAIL
+            else "picture is flat (lens covered or sensor dead)",
+        ),
+        Check(
+            "picture_not_frozen",
+            round(change, 3),
+            f"> {MIN_CHANGE:g}",
+            change > MIN_CHANGE,
+            "frames change"
+            if change > MIN_CHANGE
+            else "consecutive frames are identical: the picture is frozen",
+        ),
     ]
 
 
@@ -192,8 +244,9 @@ def _run_checks(
         stats = None
     if stats is not None:
         n = len(stats.times)
-        checks.append(Check("frames", float(n), f"≥ {MIN_FRAMES}", n >= MIN_FRAMES,
-                            f"{n} frames read"))
+        checks.append(
+            Check("frames", float(n), f"≥ {MIN_FRAMES}", n >= MIN_FRAMES, f"{n} frames read")
+        )
         if n >= 2:
             if nominal_fps is None and calibration is not None:
                 nominal_fps = float(calibration.data.get("fps") or 0) or None
@@ -235,8 +288,11 @@ def selftest_run(
             action="selftest.recorded",
             obj=selftest,
             reason=reason or "all checks passed",
-            details={"camera": camera.code, "passed": not failed,
-                     "failed": [c.name for c in failed],
-                     "calibration_version": calibration.version if calibration else None},
+            details={
+                "camera": camera.code,
+                "passed": not failed,
+                "failed": [c.name for c in failed],
+                "calibration_version": calibration.version if calibration else None,
+            },
         )
     return selftest

@@ -73,8 +73,13 @@ def still_store(
             actor=actor,
             action="calibration_still.created",
             obj=still,
-            details={"camera": camera.code, "origin": origin, "sha256": digest,
-                     "width": width, "height": height},
+            details={
+                "camera": camera.code,
+                "origin": origin,
+                "sha256": digest,
+                "width": width,
+                "height": height,
+            },
         )
     return still
 

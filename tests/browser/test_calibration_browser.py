@@ -38,9 +38,11 @@ def sign_in_to_calibrate(browser: Any, live_server: Any, camera: Camera) -> None
     browser.find_element(By.ID, "id_username").send_keys("olga")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
-    wait(browser).until(lambda d: d.execute_script(
-        "var i = document.getElementById('fs-still'); return i && i.complete && i.naturalWidth;"
-    ))
+    wait(browser).until(
+        lambda d: d.execute_script(
+            "var i = document.getElementById('fs-still'); return i && i.complete && i.naturalWidth;"
+        )
+    )
 
 
 def wait(browser: Any, seconds: float = 10) -> Any:
@@ -56,7 +58,8 @@ def click_picture_at(browser: Any, u: float, v: float) -> None:
 
     img = browser.find_element(By.ID, "fs-still")
     natural_w, natural_h = browser.execute_script(
-        "return [arguments[0].naturalWidth, arguments[0].naturalHeight];", img)
+        "return [arguments[0].naturalWidth, arguments[0].naturalHeight];", img
+    )
     width, height = img.rect["width"], img.rect["height"]
     dx = u * width / natural_w - width / 2  # Selenium offsets are from the centre
     dy = v * height / natural_h - height / 2
@@ -85,8 +88,13 @@ def test_an_operator_clicks_four_points_checks_and_saves_a_new_version(
         row = browser.find_elements(By.CSS_SELECTOR, "#fs-points tbody tr")[-1]
         row.find_element(By.CSS_SELECTOR, "[data-k=y]").send_keys(str(y))
     rows = browser.find_elements(By.CSS_SELECTOR, "#fs-points tbody tr")
-    clicked = [[float(r.find_element(By.CSS_SELECTOR, f"[data-k={k}]").get_attribute("value"))
-                for k in ("u", "v")] for r in rows]
+    clicked = [
+        [
+            float(r.find_element(By.CSS_SELECTOR, f"[data-k={k}]").get_attribute("value"))
+            for k in ("u", "v")
+        ]
+        for r in rows
+    ]
     for got, want in zip(clicked, image_points, strict=True):
         assert abs(got[0] - want[0]) <= 1.5 and abs(got[1] - want[1]) <= 1.5
     corners = browser.find_elements(By.CSS_SELECTOR, "#fs-zone tbody tr")
@@ -102,9 +110,13 @@ def test_an_operator_clicks_four_points_checks_and_saves_a_new_version(
     browser.find_element(By.CSS_SELECTOR, "label[for=fs-mode-zone]").click()
     for u, v in project(ZONE):
         click_picture_at(browser, u, v)
-    typed = [[float(c.find_element(By.CSS_SELECTOR, f"[data-k={k}]").get_attribute("value"))
-              for k in ("x", "y")]
-             for c in browser.find_elements(By.CSS_SELECTOR, "#fs-zone tbody tr")]
+    typed = [
+        [
+            float(c.find_element(By.CSS_SELECTOR, f"[data-k={k}]").get_attribute("value"))
+            for k in ("x", "y")
+        ]
+        for c in browser.find_elements(By.CSS_SELECTOR, "#fs-zone tbody tr")
+    ]
     for got, want in zip(typed, ZONE, strict=True):
         assert abs(got[0] - want[0]) < 0.2 and abs(got[1] - want[1]) < 0.5
     assert len(browser.find_elements(By.CSS_SELECTOR, "#fs-points tbody tr")) == 4
@@ -114,8 +126,11 @@ def test_an_operator_clicks_four_points_checks_and_saves_a_new_version(
     assert len(residuals) == 4
     assert float(browser.find_element(By.ID, "fs-rms").text) < 0.05
     assert "Only 4 point pairs" in browser.find_element(By.ID, "fs-warnings").text
-    wait(browser).until(lambda d: d.execute_script(
-        "return document.getElementById('fs-birdseye').naturalWidth > 0;"))
+    wait(browser).until(
+        lambda d: d.execute_script(
+            "return document.getElementById('fs-birdseye').naturalWidth > 0;"
+        )
+    )
     assert len(browser.find_elements(By.CSS_SELECTOR, "#fs-marks circle")) == 4
     full_height = browser.execute_script("return document.documentElement.scrollHeight;")
     browser.set_window_size(1280, full_height + 120)  # a whole-page screenshot

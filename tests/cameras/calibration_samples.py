@@ -44,8 +44,14 @@ def road_picture(seed: int = 0) -> NDArray[np.uint8]:
     for x in (0.0, 2.5, 5.0, 7.5, 10.0):
         for y in range(0, 45, 5):
             a, b = project([[x, y], [x, y + 2.5]])
-            cv2.line(image, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])),
-                     (235, 235, 235), 2, cv2.LINE_AA)
+            cv2.line(
+                image,
+                (round(a[0]), round(a[1])),
+                (round(b[0]), round(b[1])),
+                (235, 235, 235),
+                2,
+                cv2.LINE_AA,
+            )
     noise = rng.normal(0, 3, image.shape)
     return np.clip(image + noise, 0, 255).astype(np.uint8)
 

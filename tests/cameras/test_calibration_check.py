@@ -83,8 +83,7 @@ def test_collinear_survey_points_are_refused() -> None:
 
 
 def test_collinear_picture_points_are_refused() -> None:
-    image = [[100, 400], [200, 400], [300, 400], [400, 400], [500, 400], [550, 400],
-             [600, 400]]
+    image = [[100, 400], [200, 400], [300, 400], [400, 400], [500, 400], [550, 400], [600, 400]]
     with pytest.raises(CalibrationError, match="image_points lie on"):
         calibration_check(bad(image_points=image))
 

@@ -38,8 +38,9 @@ def still(camera: Camera) -> CalibrationStill:
 
 
 def post_json(client: Client, name: str, camera: Camera, body: Any) -> Any:
-    return client.post(reverse(name, args=[camera.code]), data=json.dumps(body),
-                       content_type="application/json")
+    return client.post(
+        reverse(name, args=[camera.code]), data=json.dumps(body), content_type="application/json"
+    )
 
 
 def test_the_screen_shows_the_picture_and_prefills_the_current_version(
@@ -57,8 +58,12 @@ def test_the_screen_shows_the_picture_and_prefills_the_current_version(
 def test_check_returns_residuals_rms_and_two_opencv_pictures(
     operator: Client, camera: Camera, still: CalibrationStill
 ) -> None:
-    response = post_json(operator, "cameras:calibrate-check", camera,
-                         {"calibration": good_calibration(), "still": still.pk})
+    response = post_json(
+        operator,
+        "cameras:calibrate-check",
+        camera,
+        {"calibration": good_calibration(), "still": still.pk},
+    )
     assert response.status_code == 200
     result = response.json()
     assert result["ok"] and result["rms_m"] < 0.01 and len(result["points"]) == 7
@@ -68,8 +73,9 @@ def test_check_returns_residuals_rms_and_two_opencv_pictures(
 
 
 def test_check_without_a_picture_still_reports_residuals(operator: Client, camera: Camera) -> None:
-    result = post_json(operator, "cameras:calibrate-check", camera,
-                       {"calibration": good_calibration()}).json()
+    result = post_json(
+        operator, "cameras:calibrate-check", camera, {"calibration": good_calibration()}
+    ).json()
     assert result["ok"] and "overlay_png" not in result
 
 
@@ -83,8 +89,11 @@ def test_check_of_bad_input_answers_400_with_what_to_fix(operator: Client, camer
 
 
 def test_check_refuses_a_body_that_is_not_json(operator: Client, camera: Camera) -> None:
-    response = operator.post(reverse("cameras:calibrate-check", args=[camera.code]),
-                             data=b"image_points=1", content_type="application/json")
+    response = operator.post(
+        reverse("cameras:calibrate-check", args=[camera.code]),
+        data=b"image_points=1",
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "not JSON" in response.json()["error"]
 
 
@@ -92,16 +101,24 @@ def test_check_refuses_a_picture_of_another_camera(
     operator: Client, camera: Camera, still: CalibrationStill
 ) -> None:
     other = CameraFactory()
-    response = post_json(operator, "cameras:calibrate-check", other,
-                         {"calibration": good_calibration(), "still": still.pk})
+    response = post_json(
+        operator,
+        "cameras:calibrate-check",
+        other,
+        {"calibration": good_calibration(), "still": still.pk},
+    )
     assert response.status_code == 400 and "does not belong" in response.json()["error"]
 
 
 def test_save_creates_a_new_version_linked_to_its_picture_and_audited(
     operator: Client, camera: Camera, still: CalibrationStill
 ) -> None:
-    response = post_json(operator, "cameras:calibrate-save", camera,
-                         {"calibration": good_calibration(), "still": still.pk, "note": "survey"})
+    response = post_json(
+        operator,
+        "cameras:calibrate-save",
+        camera,
+        {"calibration": good_calibration(), "still": still.pk, "note": "survey"},
+    )
     assert response.status_code == 201 and response.json()["version"] == 1
     saved = Calibration.objects.get(camera=camera)
     assert saved.source_still == still and saved.still.name == still.image.name

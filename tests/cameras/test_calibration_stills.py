@@ -118,8 +118,9 @@ def test_an_empty_upload_is_refused() -> None:
 
 def test_uploading_through_the_page_opens_the_new_still(operator: Client) -> None:
     camera = CameraFactory()
-    response = operator.post(reverse("cameras:still-upload", args=[camera.code]),
-                             {"image": upload(jpeg_bytes())})
+    response = operator.post(
+        reverse("cameras:still-upload", args=[camera.code]), {"image": upload(jpeg_bytes())}
+    )
     still = CalibrationStill.objects.get()
     assert response["Location"].endswith(f"?still={still.pk}")
     picture = operator.get(reverse("cameras:still", args=[camera.code, still.pk]))
@@ -128,16 +129,20 @@ def test_uploading_through_the_page_opens_the_new_still(operator: Client) -> Non
 
 def test_a_refused_upload_through_the_page_explains_why(operator: Client) -> None:
     camera = CameraFactory()
-    response = operator.post(reverse("cameras:still-upload", args=[camera.code]),
-                             {"image": upload(b"%PDF-1.4", "c.pdf")}, follow=True)
+    response = operator.post(
+        reverse("cameras:still-upload", args=[camera.code]),
+        {"image": upload(b"%PDF-1.4", "c.pdf")},
+        follow=True,
+    )
     assert "c.pdf is not a JPEG or PNG picture" in response.content.decode()
 
 
 def test_a_reviewer_cannot_upload_a_still(client: Client, staff: Any) -> None:
     client.force_login(staff("reviewer"))
     camera = CameraFactory()
-    response = client.post(reverse("cameras:still-upload", args=[camera.code]),
-                           {"image": upload(jpeg_bytes())})
+    response = client.post(
+        reverse("cameras:still-upload", args=[camera.code]), {"image": upload(jpeg_bytes())}
+    )
     assert response.status_code == 403 and not CalibrationStill.objects.exists()
 
 

@@ -84,16 +84,20 @@ def test_import_through_the_page_reports_a_refusal(operator: Client, camera: Cam
     data = good_calibration()
     data["zone"] = [[0, 5], [10, 5]]
     upload = SimpleUploadedFile("cal.json", json.dumps(data).encode(), "application/json")
-    response = operator.post(reverse("cameras:calibration-import", args=[camera.code]),
-                             {"file": upload}, follow=True)
+    response = operator.post(
+        reverse("cameras:calibration-import", args=[camera.code]), {"file": upload}, follow=True
+    )
     assert "Import refused: zone needs at least 3 corners" in response.content.decode()
     assert not Calibration.objects.exists()
 
 
 def test_import_through_the_page_creates_the_next_version(operator: Client, camera: Camera) -> None:
     upload = SimpleUploadedFile("cal.json", json.dumps(good_calibration()).encode())
-    response = operator.post(reverse("cameras:calibration-import", args=[camera.code]),
-                             {"file": upload, "note": "from the survey firm"}, follow=True)
+    response = operator.post(
+        reverse("cameras:calibration-import", args=[camera.code]),
+        {"file": upload, "note": "from the survey firm"},
+        follow=True,
+    )
     assert "Imported as version 1" in response.content.decode()
     assert Calibration.objects.get().note == "from the survey firm"
 
@@ -123,8 +127,9 @@ def test_an_exported_file_imports_back_unchanged(operator: Client, camera: Camer
 
 
 def test_export_without_any_calibration_says_so(operator: Client, camera: Camera) -> None:
-    response = operator.get(reverse("cameras:calibration-export-current", args=[camera.code]),
-                            follow=True)
+    response = operator.get(
+        reverse("cameras:calibration-export-current", args=[camera.code]), follow=True
+    )
     assert "no calibration yet" in response.content.decode()
 
 

@@ -33,9 +33,17 @@ def operator(client: Client, staff: Any) -> Client:
 
 
 def camera_fields(site: Site, **overrides: Any) -> dict[str, Any]:
-    fields = {"code": "pine-st", "name": "Pine St", "site": site.pk, "source_url": "/dev/null",
-              "direction": "away", "lanes": 2, "speed_limit_kmh": 40, "timezone": "UTC",
-              "active": "on"}
+    fields = {
+        "code": "pine-st",
+        "name": "Pine St",
+        "site": site.pk,
+        "source_url": "/dev/null",
+        "direction": "away",
+        "lanes": 2,
+        "speed_limit_kmh": 40,
+        "timezone": "UTC",
+        "active": "on",
+    }
     fields.update(overrides)
     return fields
 
@@ -43,8 +51,12 @@ def camera_fields(site: Site, **overrides: Any) -> dict[str, Any]:
 def test_the_camera_list_links_every_page_of_a_camera(operator: Client) -> None:
     camera = CameraFactory(code="birch-ln")
     html = operator.get(reverse("cameras:list")).content.decode()
-    for name in ("cameras:detail", "cameras:calibrate", "cameras:calibrations",
-                 "cameras:certificates"):
+    for name in (
+        "cameras:detail",
+        "cameras:calibrate",
+        "cameras:calibrations",
+        "cameras:certificates",
+    ):
         assert reverse(name, args=[camera.code]) in html
     for name in ("cameras:create", "cameras:sites", "cameras:health"):
         assert reverse(name) in html
@@ -64,13 +76,23 @@ def test_the_detail_page_shows_versions_certificates_self_tests_and_heartbeats(
     camera = CameraFactory(code="ash-way")
     CalibrationFactory(camera=camera, data=good_calibration(), note="spring survey")
     CertificateFactory(camera=camera, certificate_number="LAB-77")
-    SelfTestFactory(camera=camera, passed=False, reason="clock_offset: 3 s off",
-                    checks=[{"name": "clock_offset", "verdict": "fail", "value": 3,
-                             "limit": "2 s", "detail": "3 s"}])
+    SelfTestFactory(
+        camera=camera,
+        passed=False,
+        reason="clock_offset: 3 s off",
+        checks=[
+            {"name": "clock_offset", "verdict": "fail", "value": 3, "limit": "2 s", "detail": "3 s"}
+        ],
+    )
     Heartbeat.objects.create(camera=camera, received_at=timezone.now(), worker_id="w1", fps=29.9)
     html = operator.get(reverse("cameras:detail", args=[camera.code])).content.decode()
-    for text in ("spring survey", "LAB-77", "clock_offset: 3 s off", "29.9 fps",
-                 "1 heartbeat in the last 24 hours"):
+    for text in (
+        "spring survey",
+        "LAB-77",
+        "clock_offset: 3 s off",
+        "29.9 fps",
+        "1 heartbeat in the last 24 hours",
+    ):
         assert text in html
 
 
@@ -85,8 +107,13 @@ def test_an_operator_registers_a_camera_and_it_is_audited(operator: Client) -> N
 
 def test_editing_a_camera_audits_what_changed_and_why(operator: Client) -> None:
     camera = CameraFactory(speed_limit_kmh=50)
-    fields = camera_fields(camera.site, code=camera.code, speed_limit_kmh=30,
-                           name=camera.name, reason="school zone extended")
+    fields = camera_fields(
+        camera.site,
+        code=camera.code,
+        speed_limit_kmh=30,
+        name=camera.name,
+        reason="school zone extended",
+    )
     operator.post(reverse("cameras:edit", args=[camera.code]), fields)
     camera.refresh_from_db()
     assert camera.speed_limit_kmh == 30
@@ -98,44 +125,57 @@ def test_editing_a_camera_audits_what_changed_and_why(operator: Client) -> None:
 
 def test_a_camera_code_cannot_be_changed_once_registered(operator: Client) -> None:
     camera = CameraFactory(code="fixed-code")
-    operator.post(reverse("cameras:edit", args=[camera.code]),
-                  camera_fields(camera.site, code="new-code", name=camera.name))
+    operator.post(
+        reverse("cameras:edit", args=[camera.code]),
+        camera_fields(camera.site, code="new-code", name=camera.name),
+    )
     assert Camera.objects.filter(code="fixed-code").exists()
     assert not Camera.objects.filter(code="new-code").exists()
 
 
 def test_saving_an_unchanged_camera_writes_no_audit_row(operator: Client) -> None:
     camera = CameraFactory(source_url="/dev/null", speed_limit_kmh=40, lanes=2)
-    operator.post(reverse("cameras:edit", args=[camera.code]),
-                  camera_fields(camera.site, code=camera.code, name=camera.name))
+    operator.post(
+        reverse("cameras:edit", args=[camera.code]),
+        camera_fields(camera.site, code=camera.code, name=camera.name),
+    )
     assert not AuditEvent.objects.filter(action="camera.updated").exists()
 
 
 def test_a_reserved_code_is_refused(operator: Client) -> None:
-    response = operator.post(reverse("cameras:create"),
-                             camera_fields(SiteFactory(), code="health"))
+    response = operator.post(reverse("cameras:create"), camera_fields(SiteFactory(), code="health"))
     assert response.status_code == 200 and "health is reserved" in response.content.decode()
     assert not Camera.objects.exists()
 
 
 def test_an_unknown_time_zone_is_refused(operator: Client) -> None:
-    response = operator.post(reverse("cameras:create"),
-                             camera_fields(SiteFactory(), timezone="Mars/Olympus"))
+    response = operator.post(
+        reverse("cameras:create"), camera_fields(SiteFactory(), timezone="Mars/Olympus")
+    )
     assert "Unknown time zone Mars/Olympus" in response.content.decode()
 
 
 def test_an_operator_registers_and_edits_a_site(operator: Client) -> None:
-    fields = {"name": "Lincoln Elementary", "address": "1 School Rd", "jurisdiction": "nyc",
-              "zone_kind": "school", "timezone": "America/New_York"}
+    fields = {
+        "name": "Lincoln Elementary",
+        "address": "1 School Rd",
+        "jurisdiction": "nyc",
+        "zone_kind": "school",
+        "timezone": "America/New_York",
+    }
     operator.post(reverse("cameras:site-create"), fields)
     site = Site.objects.get(name="Lincoln Elementary")
-    operator.post(reverse("cameras:site-edit", args=[site.pk]),
-                  {**fields, "address": "2 School Rd", "reason": "address corrected"})
+    operator.post(
+        reverse("cameras:site-edit", args=[site.pk]),
+        {**fields, "address": "2 School Rd", "reason": "address corrected"},
+    )
     site.refresh_from_db()
     assert site.address == "2 School Rd"
-    actions = list(AuditEvent.objects.filter(object_id=str(site.pk),
-                                             object_type="cameras.site").values_list("action",
-                                                                                     flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(site.pk), object_type="cameras.site").values_list(
+            "action", flat=True
+        )
+    )
     assert actions == ["site.created", "site.updated"]
     assert "Lincoln Elementary" in operator.get(reverse("cameras:sites")).content.decode()
 
@@ -144,8 +184,12 @@ def test_a_reviewer_cannot_register_or_edit_cameras_or_sites(client: Client, sta
     client.force_login(staff("reviewer"))
     camera = CameraFactory()
     site = camera.site
-    for url in (reverse("cameras:create"), reverse("cameras:edit", args=[camera.code]),
-                reverse("cameras:site-create"), reverse("cameras:site-edit", args=[site.pk])):
+    for url in (
+        reverse("cameras:create"),
+        reverse("cameras:edit", args=[camera.code]),
+        reverse("cameras:site-create"),
+        reverse("cameras:site-edit", args=[site.pk]),
+    ):
         assert client.get(url).status_code == 403
         assert client.post(url, camera_fields(site, code="sneaky")).status_code == 403
     assert not AuditEvent.objects.exists()
@@ -188,11 +232,20 @@ def test_a_camera_edited_in_the_admin_is_audited(client: Client) -> None:
     admin = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
     client.force_login(admin)
     camera = CameraFactory(name="Old name")
-    client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), {
-        "code": camera.code, "name": "New name", "site": camera.site.pk,
-        "source_url": camera.source_url, "direction": "away", "lanes": 2,
-        "speed_limit_kmh": 50, "timezone": "UTC", "active": "on",
-    })
+    client.post(
+        reverse("admin:cameras_camera_change", args=[camera.pk]),
+        {
+            "code": camera.code,
+            "name": "New name",
+            "site": camera.site.pk,
+            "source_url": camera.source_url,
+            "direction": "away",
+            "lanes": 2,
+            "speed_limit_kmh": 50,
+            "timezone": "UTC",
+            "active": "on",
+        },
+    )
     camera.refresh_from_db()
     assert camera.name == "New name"
     assert AuditEvent.objects.get(action="camera.updated").details["fields"] == ["name"]

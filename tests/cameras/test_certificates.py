@@ -95,47 +95,70 @@ def test_the_same_certificate_cannot_be_filed_twice(camera: Camera) -> None:
 
 
 def test_the_upload_page_explains_a_refused_file(operator: Client, camera: Camera) -> None:
-    response = operator.post(reverse("cameras:certificates", args=[camera.code]), {
-        "issuer": "Lab", "certificate_number": "X1", "valid_from": "2026-01-01",
-        "valid_until": "2026-12-31", "document": pdf(b"GIF89a....", "scan.pdf"),
-    })
+    response = operator.post(
+        reverse("cameras:certificates", args=[camera.code]),
+        {
+            "issuer": "Lab",
+            "certificate_number": "X1",
+            "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31",
+            "document": pdf(b"GIF89a....", "scan.pdf"),
+        },
+    )
     assert response.status_code == 400
     assert "scan.pdf is not a PDF" in response.content.decode()
     assert not CalibrationCertificate.objects.exists()
 
 
 def test_the_upload_page_files_a_good_certificate(operator: Client, camera: Camera) -> None:
-    response = operator.post(reverse("cameras:certificates", args=[camera.code]), {
-        "issuer": "Lab", "certificate_number": "X1", "valid_from": "2026-01-01",
-        "valid_until": "2026-12-31", "document": pdf(),
-    }, follow=True)
+    response = operator.post(
+        reverse("cameras:certificates", args=[camera.code]),
+        {
+            "issuer": "Lab",
+            "certificate_number": "X1",
+            "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31",
+            "document": pdf(),
+        },
+        follow=True,
+    )
     assert "Certificate uploaded" in response.content.decode()
     certificate = CalibrationCertificate.objects.get()
-    document = operator.get(reverse("cameras:certificate-document",
-                                    args=[camera.code, certificate.pk]))
+    document = operator.get(
+        reverse("cameras:certificate-document", args=[camera.code, certificate.pk])
+    )
     assert document["Content-Type"] == "application/pdf"
     assert b"".join(document.streaming_content) == PDF  # type: ignore[attr-defined]
 
 
 def test_a_reviewer_cannot_upload_a_certificate(client: Client, staff: Any, camera: Camera) -> None:
     client.force_login(staff("reviewer"))
-    response = client.post(reverse("cameras:certificates", args=[camera.code]), {
-        "issuer": "Lab", "certificate_number": "X1", "valid_from": "2026-01-01",
-        "valid_until": "2026-12-31", "document": pdf(),
-    })
+    response = client.post(
+        reverse("cameras:certificates", args=[camera.code]),
+        {
+            "issuer": "Lab",
+            "certificate_number": "X1",
+            "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31",
+            "document": pdf(),
+        },
+    )
     assert response.status_code == 403 and not CalibrationCertificate.objects.exists()
 
 
 def health_state(client: Client, camera: Camera) -> str:
     html = client.get(reverse("cameras:health")).content.decode()
-    row = html[html.index(f">{camera.code}<"):]
+    row = html[html.index(f">{camera.code}<") :]
     return row.split('data-cert-state="', 1)[1].split('"', 1)[0]
 
 
 def test_health_shows_an_expired_certificate_in_red(operator: Client, camera: Camera) -> None:
     today = timezone.localdate()
-    CertificateFactory(camera=camera, valid_from=today - dt.timedelta(days=400),
-                       valid_until=today - dt.timedelta(days=1))
+    CertificateFactory(
+        camera=camera,
+        valid_from=today - dt.timedelta(days=400),
+        valid_until=today - dt.timedelta(days=1),
+    )
     assert health_state(operator, camera) == "expired"
     html = operator.get(reverse("cameras:health")).content.decode()
     assert 'class="fs-bad" data-cert-state="expired"' in html
@@ -160,13 +183,14 @@ def test_health_shows_a_certificate_with_time_left_in_green(
 
 def test_a_renewed_certificate_outranks_the_expired_one(operator: Client, camera: Camera) -> None:
     today = timezone.localdate()
-    CertificateFactory(camera=camera, valid_from=today - dt.timedelta(days=400),
-                       valid_until=today - dt.timedelta(days=5))
+    CertificateFactory(
+        camera=camera,
+        valid_from=today - dt.timedelta(days=400),
+        valid_until=today - dt.timedelta(days=5),
+    )
     CertificateFactory(camera=camera)
     assert health_state(operator, camera) == "valid"
 
 
-def test_a_camera_without_a_certificate_says_none_on_file(
-    operator: Client, camera: Camera
-) -> None:
+def test_a_camera_without_a_certificate_says_none_on_file(operator: Client, camera: Camera) -> None:
     assert health_state(operator, camera) == "none"

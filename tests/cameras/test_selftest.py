@@ -53,8 +53,15 @@ def test_a_healthy_camera_passes_every_check(camera: Camera, calibration: Calibr
     result = run(camera, live_frames(), calibration)
     assert result.passed, result.reason
     assert set(verdicts(result)) == {
-        "frames", "timestamps_increasing", "frame_rate", "largest_gap", "picture_brightness",
-        "picture_not_blank", "picture_not_frozen", "clock_offset", "reference_distances",
+        "frames",
+        "timestamps_increasing",
+        "frame_rate",
+        "largest_gap",
+        "picture_brightness",
+        "picture_not_blank",
+        "picture_not_frozen",
+        "clock_offset",
+        "reference_distances",
     }
     assert result.calibration == calibration and result.reason == ""
 
@@ -154,8 +161,14 @@ def test_a_frozen_picture_fails(camera: Camera, calibration: Calibration) -> Non
 
 def test_a_blank_picture_fails(camera: Camera, calibration: Calibration) -> None:
     rng = np.random.default_rng(1)
-    grey = [(i / FPS, np.full((240, 320, 3), 120, np.uint8) + rng.integers(0, 2, (240, 320, 3),
-             dtype=np.uint8)) for i in range(60)]
+    grey = [
+        (
+            i / FPS,
+            np.full((240, 320, 3), 120, np.uint8)
+            + rng.integers(0, 2, (240, 320, 3), dtype=np.uint8),
+        )
+        for i in range(60)
+    ]
     result = run(camera, grey, calibration)
     assert verdicts(result)["picture_not_blank"] == "fail"
     assert "lens covered" in result.reason

@@ -26,8 +26,13 @@ def event(camera: Camera) -> dict[str, Any]:
         "calibration_version": 1,
         "measured_at": timezone.now().isoformat(),
         "speed_limit_kmh": 50,
-        "passage": {"speed_kmh": 90.0, "uncertainty_kmh": 1.0, "valid": True,
-                    "class": "car", "world_x_m": 1.5},
+        "passage": {
+            "speed_kmh": 90.0,
+            "uncertainty_kmh": 1.0,
+            "valid": True,
+            "class": "car",
+            "world_x_m": 1.5,
+        },
         "plate": {"text": "ABC123", "confidence": 0.97},
     }
 
@@ -50,8 +55,13 @@ def test_an_expired_certificate_makes_the_gate_refuse() -> None:
 def test_a_failed_self_test_today_makes_the_gate_refuse() -> None:
     camera = enforceable_camera()
     frozen = road_picture()
-    failed = selftest_run(camera, [(i / 30, frozen) for i in range(30)],
-                          camera.calibrations.get(), timezone.now(), clock_offset_s=0.0)
+    failed = selftest_run(
+        camera,
+        [(i / 30, frozen) for i in range(30)],
+        camera.calibrations.get(),
+        timezone.now(),
+        clock_offset_s=0.0,
+    )
     assert not failed.passed and "frozen" in failed.reason
     violation, _ = violation_record(event(camera))
     assert violation.status == "rejected"

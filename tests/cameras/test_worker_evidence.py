@@ -202,6 +202,7 @@ def test_a_track_born_inside_the_zone_is_left_to_the_pipeline_and_counted_once(
     tmp_path: Path,
 ) -> None:
     counted: list[Any] = []
+
     def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
         return ViolationDraft("ev-born", {}, b"pkg")
 

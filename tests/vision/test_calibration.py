@@ -136,12 +136,12 @@ def test_it_undistorts_lens_distortion_before_the_homography() -> None:
     lens = LensModel(k, dist)
     ideal = CAM.road_to_image(WORLD)
     plane_ideal = RoadPlane(ideal, WORLD)
-    distorted = plane_ideal.world_to_image(WORLD)  # no lens: identity
+    assert np.allclose(plane_ideal.world_to_image(WORLD), ideal, atol=1e-6)  # no lens
     import cv2
 
     rays = np.c_[ideal, np.ones(len(ideal))] @ np.linalg.inv(k).T
-    distorted, _ = cv2.projectPoints(rays.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), k, dist)
-    distorted = distorted.reshape(-1, 2)
+    projected, _ = cv2.projectPoints(rays.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), k, dist)
+    distorted = np.asarray(projected).reshape(-1, 2)
     plane = RoadPlane(distorted, WORLD, lens)
     assert plane.rms_m < 1e-3
     probe = np.array([[4.0, 30.0]])

@@ -119,8 +119,7 @@ def test_public_key_round_trips_through_pem_and_is_interoperable(tmp_path) -> No
 
     other = serialization.load_pem_public_key(path.read_bytes())
     assert (
-        other.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        == RFC_PUBLIC
+        other.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) == RFC_PUBLIC
     )
 
 
