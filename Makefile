@@ -37,13 +37,14 @@ test: $(STAMP) messages
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all $(BENCH_ARGS)
+	$(PY) -m benchmarks.delivery $(DELIVERY_ARGS)
 
 # Debian's Chromium and ChromeDriver for the browser tests (a test tool's own browser
 # download cannot work offline).
