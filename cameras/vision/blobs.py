@@ -24,7 +24,12 @@ ToRoad = Callable[[FloatArray], FloatArray]  # working-scale pixels (N, 2) -> ro
 
 
 def merge_fragments(
-    labels: NDArray[np.int32], stats: NDArray[np.int32], gap: float = 0.25, share: float = 0.5
+    labels: NDArray[np.int32],
+    stats: NDArray[np.int32],
+    gap: float = 0.25,
+    share: float = 0.5,
+    stack_gap: float = 0.25,
+    stack_share: float = 0.8,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
     """Join the pieces of one vehicle that background subtraction split apart.
 
@@ -34,7 +39,15 @@ def merge_fragments(
     the lower one and the horizontal gap between them is at most ``gap`` of the taller
     one's height, or when one box lies mostly inside the other. Vehicles in
     neighbouring lanes are a lane's clearance apart - about their own height - so they
-    stay separate. Returns the relabelled image and (label 0 = background) stats.
+    stay separate.
+
+    A tall vehicle near the camera (a truck or van side) can also split across a band
+    the colour of the road into pieces one above the other; the track would then follow
+    only one of them. Two blobs are stacked pieces of one vehicle when they span nearly
+    the same columns (overlap by ``stack_share`` of the wider one) and the vertical gap
+    between them is at most ``stack_gap`` of the shorter one's height: a vehicle beyond
+    another appears narrower, and one following in the same lane is a headway behind.
+    Returns the relabelled image and (label 0 = background) stats.
     """
     n = len(stats)
     if n <= 2:
@@ -44,6 +57,7 @@ def merge_fragments(
     x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
     y1 = y0 + stats[:, cv2.CC_STAT_HEIGHT]
     h = y1 - y0
+    w = x1 - x0
     area_box = (x1 - x0) * h
     parent = list(range(n))
 
@@ -60,7 +74,9 @@ def merge_fragments(
             ov_x = -gap_x
             side = ov_y >= share * min(h[i], h[j]) and gap_x <= gap * max(h[i], h[j])
             inside = ov_x > 0 and ov_y > 0 and ov_x * ov_y >= share * min(area_box[i], area_box[j])
-            if side or inside:
+            gap_y = -ov_y
+            stacked = ov_x >= stack_share * max(w[i], w[j]) and gap_y <= stack_gap * min(h[i], h[j])
+            if side or inside or stacked:
                 parent[root(j)] = root(i)
     roots = np.array([root(i) for i in range(n)])
     if np.all(roots == np.arange(n)):

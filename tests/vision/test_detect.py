@@ -49,3 +49,19 @@ def test_a_vehicle_beyond_another_stays_apart() -> None:
     labels, stats = blobs((20, 60, 80, 100), (40, 20, 80, 58))
     _, merged = merge_fragments(labels, stats)
     assert len(boxes(merged)) == 2
+
+
+def test_stacked_pieces_of_a_tall_vehicle_become_one_box() -> None:
+    # a truck side near the camera split by a road-coloured band: top and bottom pieces
+    # over the same columns, a few pixels apart
+    labels, stats = blobs((30, 20, 110, 50), (32, 56, 112, 90))
+    merged_labels, merged = merge_fragments(labels, stats)
+    assert boxes(merged) == [(30, 20, 112, 90)]
+    assert len(np.unique(merged_labels[merged_labels > 0])) == 1
+
+
+def test_a_vehicle_following_in_the_same_lane_stays_apart() -> None:
+    # same columns, but a headway (more than a quarter of its height) behind
+    labels, stats = blobs((30, 10, 90, 40), (30, 60, 90, 95))
+    _, merged = merge_fragments(labels, stats)
+    assert len(boxes(merged)) == 2
