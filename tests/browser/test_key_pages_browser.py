@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -13,7 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _wait(browser: Any, condition: Any) -> Any:
-    return WebDriverWait(browser, 15).until(condition)
+    # While the browser swaps pages an element can vanish between lookup and read;
+    # Chromium reports that as stale or as a generic inspector error: poll again.
+    return WebDriverWait(
+        browser, 15, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    ).until(condition)
 
 
 def _alert_says(browser: Any, text: str) -> bool:
@@ -32,6 +37,7 @@ def test_a_reviewer_signs_in_and_lands_on_their_work(
     browser.find_element(By.ID, "id_username").send_keys(user.username)
     browser.find_element(By.ID, "id_password").send_keys("correct-horse-battery")
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
+    _wait(browser, ec.url_to_be(f"{live_server.url}/staff/"))
     # Wait for the staff page itself: the login page's h1 would go stale mid-read.
     assert _wait(
         browser, ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), f"Welcome, {user.username}")
