@@ -233,6 +233,20 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     return result
 
 
+def _wait_listening(port: int, timeout_s: float) -> None:
+    """Wait until redis-server accepts connections (a fixed sleep races a slow start)."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"redis-server did not listen on port {port} within {timeout_s} s")
+
+
 # -- the parent -----------------------------------------------------------------------------------
 def run_broker(broker: str, events: int, clip_dir: Path) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"fs-bench-{broker}-"))
@@ -259,7 +273,7 @@ def run_broker(broker: str, events: int, clip_dir: Path) -> dict[str, Any]:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(0.5)
+            _wait_listening(port, timeout_s=10.0)
             url = f"redis://127.0.0.1:{port}/0"
         else:
             url = "filesystem://"
