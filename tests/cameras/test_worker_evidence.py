@@ -88,7 +88,9 @@ def test_a_full_queue_makes_the_loop_wait_and_the_heartbeat_says_so(tmp_path: Pa
     thread.join(10)
     assert worker.stats.frames == 50 and worker.builder.spooled == 3
     evidence = beats[-1]["details"]["evidence"]
-    assert evidence["backpressure_waits"] == 1 and evidence["backpressure_s"] >= 0.1
+    # The second speeder may also find the queue full for an instant, before the build
+    # thread takes the first job: at least the third one's wait is counted.
+    assert evidence["backpressure_waits"] in (1, 2) and evidence["backpressure_s"] >= 0.1
     assert evidence["max_queue"] == 1 and evidence["queued"] == 0
 
 
