@@ -44,7 +44,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
         measured_at=event.measured_at,
         speed_kmh=event.speed_kmh,
         uncertainty_kmh=event.uncertainty_kmh,
-        limit_kmh=event.limit_kmh,
+        event_limit_kmh=event.limit_kmh,
         measurement_valid=event.valid,
         evidence_verified=evidence.verified,
     )
@@ -57,7 +57,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 measured_at=event.measured_at,
                 speed_kmh=event.speed_kmh,
                 uncertainty_kmh=event.uncertainty_kmh,
-                limit_kmh=event.limit_kmh,
+                limit_kmh=decision.limit_kmh,
                 vehicle_class=event.vehicle_class,
                 lane_x_m=event.lane_x_m,
                 plate_text=event.plate_text,
@@ -79,6 +79,9 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 details={
                     "outcome": decision.outcome,
                     "checks": decision.checks,
+                    # The event's own claim, kept beside the registered limit used above.
+                    "limit_kmh": decision.limit_kmh,
+                    "event_limit_kmh": event.limit_kmh,
                     "evidence_problems": evidence.problems,
                 },
             )

@@ -3,6 +3,7 @@ and the decision carries every reason behind it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,10 +14,16 @@ from cameras.models import Camera
 from policy.models import PlacementProposal, PlacementStatus
 from policy.presets import preset_for
 
+# Workers send the registry's whole-number limit as a float; anything further off is a
+# different limit, not rounding.
+LIMIT_TOLERANCE_KMH = 0.01
+
 
 @dataclass
 class GateDecision:
     outcome: str  # "rejected" | "warning" | "awaiting_review"
+    # The limit the decision was made against: the registry's, never the event's.
+    limit_kmh: float
     reasons: list[str] = field(default_factory=list)
     checks: dict[str, bool] = field(default_factory=dict)
 
@@ -41,11 +48,18 @@ def gate_evaluate(
     measured_at: datetime,
     speed_kmh: float,
     uncertainty_kmh: float,
-    limit_kmh: float,
+    event_limit_kmh: float,
     measurement_valid: bool,
     evidence_verified: bool,
 ) -> GateDecision:
-    decision = GateDecision(outcome="awaiting_review")
+    """Decide one violation against the back office's own records.
+
+    The speed limit comes from the camera registry. The worker's ``event_limit_kmh`` is
+    only compared with it: a worker that is misconfigured (or lies) about the limit must
+    not be able to ticket drivers who kept to the registered one.
+    """
+    limit_kmh = float(camera.speed_limit_kmh)
+    decision = GateDecision(outcome="awaiting_review", limit_kmh=limit_kmh)
     preset = preset_for(camera.site.jurisdiction)
     day = timezone.localdate(measured_at)
     placement = placement_active(camera, measured_at)
@@ -72,6 +86,12 @@ def gate_evaluate(
         f"no passed self-test on {day}",
     )
     check("measurement", measurement_valid, "measurement rejected by the speed estimator")
+    check(
+        "speed_limit",
+        math.isclose(event_limit_kmh, limit_kmh, abs_tol=LIMIT_TOLERANCE_KMH),
+        f"event speed limit {event_limit_kmh:g} km/h differs from the registered limit "
+        f"{limit_kmh:g} km/h for camera {camera.code}",
+    )
     lower = speed_kmh - uncertainty_kmh
     needed = limit_kmh + preset.threshold_kmh
     check(
