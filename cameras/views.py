@@ -17,7 +17,11 @@ from cameras.access import OPERATE, VIEW, require
 from cameras.forms import CameraForm, CertificateForm, SiteForm
 from cameras.models import Site
 from cameras.services import registry
-from cameras.services.certificates import CertificateError, certificate_upload
+from cameras.services.certificates import (
+    CertificateError,
+    certificate_document_open,
+    certificate_upload,
+)
 from cameras.services.selftest import MAX_FRAMES, selftest_run
 from cameras.services.stills import source_arg
 from cameras.vision.source import FrameSource
@@ -161,7 +165,7 @@ def certificate_document(request: HttpRequest, code: str, pk: int) -> FileRespon
     if not certificate.document:
         raise Http404
     return FileResponse(
-        certificate.document.open("rb"),
+        certificate_document_open(certificate=certificate, actor=request.user),
         content_type="application/pdf",
         filename=f"{camera.code}-{certificate.certificate_number}.pdf",
     )

@@ -127,7 +127,9 @@ def still_upload(request: HttpRequest, code: str) -> HttpResponse:
 def still_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
     camera = selectors_registry.camera_by_code(code)
     still = get_object_or_404(camera.stills, pk=pk)
-    return FileResponse(still.image.open("rb"), content_type="image/jpeg")
+    return FileResponse(
+        still_service.still_open(still=still, actor=request.user), content_type="image/jpeg"
+    )
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:

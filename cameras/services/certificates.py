@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -98,3 +99,26 @@ def certificate_upload(
             },
         )
     return certificate
+
+
+def certificate_document_open(*, certificate: CalibrationCertificate, actor: Actor) -> File[bytes]:
+    """Open a certificate's PDF for someone to read, and audit who read it.
+
+    The file is opened first, so a document that cannot be served is not recorded as read.
+    """
+    handle = certificate.document.open("rb")
+    try:
+        audit_record(
+            actor=actor,
+            action="certificate.viewed",
+            obj=certificate,
+            details={
+                "camera": certificate.camera.code,
+                "number": certificate.certificate_number,
+                "sha256": certificate.document_sha256,
+            },
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return handle

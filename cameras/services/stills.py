@@ -9,6 +9,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -149,3 +150,22 @@ def still_image(still: CalibrationStill) -> NDArray[np.uint8]:
     if image is None:
         raise StillError(f"stored still {still.pk} cannot be decoded")
     return np.asarray(image, dtype=np.uint8)
+
+
+def still_open(*, still: CalibrationStill, actor: Actor) -> File[bytes]:
+    """Open a stored still for someone to look at, and audit who looked.
+
+    The file is opened first, so a still that cannot be served is not recorded as seen.
+    """
+    handle = still.image.open("rb")
+    try:
+        audit_record(
+            actor=actor,
+            action="calibration_still.viewed",
+            obj=still,
+            details={"camera": still.camera.code, "sha256": still.sha256},
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return handle
