@@ -56,7 +56,10 @@ def match(
                 continue
             dt = abs(0.5 * (te + tx) - 0.5 * (p.t_enter_s + p.t_exit_s))
             cands.append((dx + dt, pi, v["id"]))
-    cands.sort()
+    # A valid reading claims its vehicle before a rejected passage of the same vehicle
+    # (a fragment of its track): the vehicle was measured, and the rejected fragment
+    # tickets nobody. Two valid readings of one vehicle still leave one a duplicate.
+    cands.sort(key=lambda c: (not passages[c[1]].valid, c[0]))
     by_truth: dict[int, Passage] = {}
     used: set[int] = set()
     dup: list[Passage] = []

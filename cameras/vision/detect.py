@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from cameras.vision.blobs import merge_fragments, split_neighbours
 from cameras.vision.errors import DetectorError
+from cameras.vision.hints import split_by_hints
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
@@ -106,6 +107,9 @@ class MotionDetector:
         self._open = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
         self.last_mask: NDArray[np.uint8] | None = None
+        # Boxes (N, 4, full-image pixels) where tracked vehicles are expected in the next
+        # frame, set by the pipeline: a blob holding two of them is split (``hints``).
+        self.hints: FloatArray | None = None
         # MOG2's automatic rate 1/n learns fast while the model is young, and a uniformly
         # coloured vehicle (or a plain van side) stays the same colour under each pixel for
         # many frames, so its inside would fade into the background and the blob would
@@ -178,6 +182,15 @@ class MotionDetector:
             return []
         if self.merge_fragments:
             labels, stats = merge_fragments(np.asarray(labels), np.asarray(stats, dtype=np.int32))
+        if self.hints is not None and len(self.hints) >= 2:
+            off = np.array([ox, oy, ox, oy], dtype=np.float64)
+            hints = (np.asarray(self.hints, dtype=np.float64) - off + 0.5) * s - 0.5
+            labels, stats = split_by_hints(
+                np.asarray(labels, dtype=np.int32),
+                np.asarray(stats, dtype=np.int32),
+                hints,
+                self.min_area_px * s * s,
+            )
         if self.road is not None:
             road = self.road
             offset = np.array([ox, oy], dtype=np.float64)

@@ -69,7 +69,9 @@ class MeasurementPipeline:
         speed_config: SpeedConfig | None = None,
         timestamp_sigma_s: float | None = None,
         stitch: StitchConfig | None = None,
+        split_merged: bool = True,
     ) -> None:
+        self.split_merged = split_merged
         self.calibration = calibration
         self.detector = detector
         self.tracker = ByteTrackTracker(lost_frames=lost_frames)
@@ -99,6 +101,12 @@ class MeasurementPipeline:
             h, w = frame.image.shape[:2]
             self.estimator.bounds = (0.0, 0.0, float(w), float(h))
         t0 = time.perf_counter()
+        if self.split_merged and hasattr(self.detector, "hints"):
+            # Where the tracks expect their vehicles: lets the motion detector split a
+            # blob that holds two of them (see ``hints``).
+            expected = [t.predict(frame.index) for t in self.tracker.active.values()]
+            boxes = [b for b in expected if b is not None]
+            self.detector.hints = np.array(boxes, dtype=np.float64).reshape(-1, 4)
         detections = self.detector.detect(frame.image)
         t1 = time.perf_counter()
         active = self.tracker.update(frame.index, frame.t_s, detections)

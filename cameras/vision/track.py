@@ -88,6 +88,22 @@ class Track:
     def overlaps(self) -> FloatArray:
         return np.array([s.overlap for s in self.samples], dtype=np.float64)
 
+    def predict(
+        self, frame_index: int, recent: int = 5, min_samples: int = 4, max_age: int = 5
+    ) -> tuple[float, float, float, float] | None:
+        """The box expected at ``frame_index``: each edge extrapolated along a straight
+        line through the last ``recent`` samples. None for a young track (no motion to
+        go on) or one unseen for more than ``max_age`` frames (the guess has drifted)."""
+        if len(self.samples) < min_samples or frame_index - self.last_frame > max_age:
+            return None
+        last = self.samples[-recent:]
+        f = np.array([s.frame_index for s in last], dtype=np.float64)
+        if np.ptp(f) <= 0:
+            return None
+        coef = np.polyfit(f, np.array([s.xyxy for s in last], dtype=np.float64), 1)
+        b = coef[0] * frame_index + coef[1]
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
 
 def pairwise_iou(boxes: FloatArray) -> FloatArray:
     """IoU matrix of (N, 4) xyxy boxes, zero on the diagonal."""

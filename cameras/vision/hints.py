@@ -1,0 +1,156 @@
+"""Splitting a motion blob that holds two tracked vehicles, where the tracks predict them.
+
+Background subtraction gives one blob for vehicles whose pixels touch: a car overtaking a
+truck in the next lane, a queue closing up in one lane. The merged box is wrong for each,
+one of the two tracks is lost, and both vehicles go unmeasured (``occlusion_or_merge``,
+``incomplete_zone``) although neither was hidden.
+
+The tracker knows where each vehicle should be. When a blob contains the predicted boxes
+of two or more established tracks, each track takes the blob's pixels inside its predicted
+box (grown by a margin for prediction error); pixels inside two boxes go to the vehicle
+whose bottom edge is lower in the image - the nearer one, which hides the other there.
+Each part's box is then the tight box of *its own pixels*: the measurement still comes
+from the image, the prediction only decides which pixels belong to whom. A part whose
+pixels reach the bottom of its grown box, where the blob carries on further down, may be
+cut short by a lagging prediction: its bottom edge (the road-contact point) is not known,
+so that part is dropped for this frame rather than measured wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    inside: float = 0.6  # share of a predicted box that must lie in the blob's box
+    grow: float = 0.12  # margin around a predicted box, share of its size ...
+    grow_px: float = 2.0  # ... plus this many working-scale pixels
+    max_pair_iou: float = 0.5  # two predictions this alike are one vehicle seen twice
+
+
+def _area(b: FloatArray) -> FloatArray:
+    return np.asarray(
+        np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)
+    )
+
+
+def _inside_share(hints: FloatArray, box: FloatArray) -> FloatArray:
+    """Share of each hint box's area inside ``box``."""
+    ix = np.clip(np.minimum(hints[:, 2], box[2]) - np.maximum(hints[:, 0], box[0]), 0, None)
+    iy = np.clip(np.minimum(hints[:, 3], box[3]) - np.maximum(hints[:, 1], box[1]), 0, None)
+    return np.asarray(ix * iy / np.maximum(_area(hints), 1e-9))
+
+
+def _distinct(hints: FloatArray, max_iou: float) -> bool:
+    """No two hints so alike that they are one vehicle (two tracks on one blob)."""
+    for i in range(len(hints)):
+        for j in range(i + 1, len(hints)):
+            a, b = hints[i], hints[j]
+            ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+            inter = ix * iy
+            union = float(_area(a) + _area(b)) - inter
+            if union <= 0 or inter / union > max_iou:
+                return False
+    return True
+
+
+def split_by_hints(
+    labels: NDArray[np.int32],
+    stats: NDArray[np.int32],
+    hints: FloatArray,
+    min_area: float,
+    config: SplitConfig | None = None,
+) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Split blobs holding several predicted vehicles (see the module doc).
+
+    ``hints`` are predicted (M, 4) xyxy boxes in the same (working-scale) pixels as
+    ``labels``; pixel ``i`` spans [i - 0.5, i + 0.5). Returns the relabelled image and
+    stats (label 0 = background); parts get new labels, pixels no part took keep theirs.
+    """
+    cfg = config or SplitConfig()
+    if len(hints) < 2 or len(stats) <= 1:
+        return labels, stats
+    hints = np.asarray(hints, dtype=np.float64).reshape(-1, 4)
+    out_labels = labels
+    rows = [stats.copy()]
+    nxt = len(stats)
+    for k in range(1, len(stats)):
+        x, y, w, h, area = (int(v) for v in stats[k, :5])
+        if area < 2 * min_area:
+            continue
+        box = np.array([x - 0.5, y - 0.5, x + w - 0.5, y + h - 0.5])
+        mine = hints[_inside_share(hints, box) >= cfg.inside]
+        if len(mine) < 2 or not _distinct(mine, cfg.max_pair_iou):
+            continue
+        sub = out_labels[y : y + h, x : x + w] == k
+        ys, xs = np.nonzero(sub)
+        xs_f, ys_f = xs.astype(np.float64) + x, ys.astype(np.float64) + y
+        owner = np.full(len(xs), -1, dtype=np.int64)
+        # A vehicle seen whole in front of a larger one covers part of the larger one's
+        # box, never the reverse (that would hide it): the smaller box claims first,
+        # first inside the predicted boxes, then in the margins around them.
+        order = np.argsort(_area(mine))
+        for grow, grow_px in ((0.0, 0.5), (cfg.grow, cfg.grow_px)):
+            for j in order:
+                b = mine[j]
+                gx = grow * (b[2] - b[0]) + grow_px
+                gy = grow * (b[3] - b[1]) + grow_px
+                inside = (xs_f >= b[0] - gx) & (xs_f <= b[2] + gx)
+                inside &= (ys_f >= b[1] - gy) & (ys_f <= b[3] + gy)
+                owner[(owner < 0) & inside] = j
+        # Who holds each pixel of the blob's box: -2 background, -1 no part, else a part.
+        held = np.full((h + 1, w), -2, dtype=np.int64)
+        held[ys, xs] = owner
+        parts: list[tuple[int, NDArray[np.bool_]]] = []
+        for j in order:
+            m = owner == j
+            if m.sum() < min_area:
+                owner[m] = -1
+                continue
+            bottom = int(ys[m].max())
+            cols = np.unique(xs[m & (ys >= bottom - 1)])
+            below = held[bottom + 1, cols]
+            if np.any((below != -2) & (below != j)):
+                # The blob goes on below this part's lowest pixels: they may be cut short
+                # (a lagging prediction, a nearer vehicle's margin); its contact is not
+                # known, so its pixels stay with the rest of the blob.
+                owner[m] = -1
+                continue
+            parts.append((int(j), m))
+        if not parts:
+            continue
+        if out_labels is labels:
+            out_labels = labels.copy()
+        view = out_labels[y : y + h, x : x + w]
+        for _, m in parts:
+            view[ys[m], xs[m]] = nxt
+            px, py = xs_f[m], ys_f[m]
+            x0, y0 = int(px.min()), int(py.min())
+            rows.append(
+                np.array(
+                    [[x0, y0, int(px.max()) - x0 + 1, int(py.max()) - y0 + 1, int(m.sum())]],
+                    dtype=stats.dtype,
+                )
+            )
+            nxt += 1
+        rest = owner < 0
+        rows[0][k, cv2.CC_STAT_AREA] = int(rest.sum())
+        if rest.any():
+            x0, y0 = int(xs_f[rest].min()), int(ys_f[rest].min())
+            rows[0][k, :4] = (
+                x0,
+                y0,
+                int(xs_f[rest].max()) - x0 + 1,
+                int(ys_f[rest].max()) - y0 + 1,
+            )
+    if out_labels is labels:
+        return labels, stats
+    return out_labels, np.vstack(rows).astype(np.int32)
