@@ -7,23 +7,20 @@ import hashlib
 import io
 import uuid
 import zipfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
 
 from cameras.models import Camera
-from cameras.vision.evidence import EvidenceFrame, Measurement, build_package, package_to_bytes
-from cameras.vision.plate import PlateRead
 from cameras.vision.signing import SigningKey, generate_key
 from enforcement.evidence_intake import evidence_receive, incoming_name
 from enforcement.services import violation_record
 from policy.models import AuditEvent
+from tests.enforcement.evidence import inline, package, public_key_pem, use_evidence_storage
 from tests.factories import enforceable_camera
 
 pytestmark = pytest.mark.django_db
@@ -31,49 +28,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def private_storage(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "evidence"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
+    return use_evidence_storage(settings, tmp_path / "evidence")
 
 
 @pytest.fixture(scope="module")
 def key() -> SigningKey:
     return generate_key()
-
-
-def _package(tmp: Path, camera: Camera, key: SigningKey, event_id: str) -> bytes:
-    start = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
-    image = np.full((240, 320, 3), 120, np.uint8)
-    image[100:200, 100:200] = (40, 40, 200)  # the "vehicle"
-    frames = [EvidenceFrame(i, start + timedelta(seconds=i / 30), image) for i in (10, 30)]
-    package = build_package(
-        tmp / f"pkg-{uuid.uuid4().hex[:6]}",
-        camera_id=camera.code,
-        calibration_version="1",
-        frames=frames,
-        boxes={10: (100, 100, 200, 200), 30: (120, 80, 190, 150)},
-        measurement=Measurement(7, 84.0, 1.4, 50.0, 0.3, 1.0),
-        key=key,
-        plate_read=PlateRead("AB123CD", 0.91, (30, 70, 70, 90), False),
-        event_id=event_id,
-    )
-    return package_to_bytes(package.directory)
-
-
-def _inline(data: bytes) -> dict[str, Any]:
-    return {
-        "format": "fairspeed-evidence/1",
-        "transport": "inline",
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "package_b64": base64.b64encode(data).decode(),
-    }
 
 
 def _rezip(data: bytes, change: dict[str, bytes | None]) -> bytes:
@@ -91,17 +51,16 @@ def _rezip(data: bytes, change: dict[str, bytes | None]) -> bytes:
 
 @pytest.fixture
 def camera(key: SigningKey) -> Camera:
-    camera = enforceable_camera()
-    camera.public_key_pem = key.public_key.to_pem().decode()
-    camera.save()
-    return camera
+    return enforceable_camera(public_key_pem=public_key_pem(key))
 
 
 def test_an_intact_package_is_verified_and_stored_under_camera_and_event(
     camera: Camera, key: SigningKey, tmp_path: Path, private_storage: Path
 ) -> None:
     event_id = str(uuid.uuid4())
-    result = evidence_receive(camera, event_id, _inline(_package(tmp_path, camera, key, event_id)))
+    result = evidence_receive(
+        camera, event_id, inline(package(tmp_path, camera.code, key, event_id))
+    )
     assert result.verified, result.problems
     assert result.stored_dir == f"{camera.code}/{event_id}"
     stored = sorted(p.name for p in (private_storage / camera.code / event_id).iterdir())
@@ -117,8 +76,10 @@ def test_an_intact_package_is_verified_and_stored_under_camera_and_event(
 
 def test_a_tampered_image_fails_its_hash(camera: Camera, key: SigningKey, tmp_path: Path) -> None:
     event_id = str(uuid.uuid4())
-    data = _rezip(_package(tmp_path, camera, key, event_id), {"02_exit.jpg": b"\xff\xd8 edited"})
-    result = evidence_receive(camera, event_id, _inline(data))
+    data = _rezip(
+        package(tmp_path, camera.code, key, event_id), {"02_exit.jpg": b"\xff\xd8 edited"}
+    )
+    result = evidence_receive(camera, event_id, inline(data))
     assert not result.verified
     assert any("02_exit.jpg: SHA-256 mismatch" in p for p in result.problems)
 
@@ -126,8 +87,8 @@ def test_a_tampered_image_fails_its_hash(camera: Camera, key: SigningKey, tmp_pa
 def test_a_tampered_signature_fails(camera: Camera, key: SigningKey, tmp_path: Path) -> None:
     event_id = str(uuid.uuid4())
     forged = base64.b64encode(b"\x01" * 64)
-    data = _rezip(_package(tmp_path, camera, key, event_id), {"manifest.sig": forged})
-    result = evidence_receive(camera, event_id, _inline(data))
+    data = _rezip(package(tmp_path, camera.code, key, event_id), {"manifest.sig": forged})
+    result = evidence_receive(camera, event_id, inline(data))
     assert not result.verified
     assert any("signature check failed" in p for p in result.problems)
 
@@ -136,25 +97,25 @@ def test_an_edited_manifest_fails_its_signature(
     camera: Camera, key: SigningKey, tmp_path: Path
 ) -> None:
     event_id = str(uuid.uuid4())
-    data = _package(tmp_path, camera, key, event_id)
+    data = package(tmp_path, camera.code, key, event_id)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = zf.read("manifest.json").replace(b'"speed_kmh":84.0', b'"speed_kmh":94.0')
-    result = evidence_receive(camera, event_id, _inline(_rezip(data, {"manifest.json": manifest})))
+    result = evidence_receive(camera, event_id, inline(_rezip(data, {"manifest.json": manifest})))
     assert any("signature check failed" in p for p in result.problems)
 
 
 def test_a_package_signed_by_another_key_fails(camera: Camera, tmp_path: Path) -> None:
     event_id = str(uuid.uuid4())
-    data = _package(tmp_path, camera, generate_key(), event_id)
-    result = evidence_receive(camera, event_id, _inline(data))
+    data = package(tmp_path, camera.code, generate_key(), event_id)
+    result = evidence_receive(camera, event_id, inline(data))
     assert not result.verified
     assert any("signature check failed" in p for p in result.problems)
 
 
 def test_a_missing_file_is_named(camera: Camera, key: SigningKey, tmp_path: Path) -> None:
     event_id = str(uuid.uuid4())
-    data = _rezip(_package(tmp_path, camera, key, event_id), {"03_plate.jpg": None})
-    result = evidence_receive(camera, event_id, _inline(data))
+    data = _rezip(package(tmp_path, camera.code, key, event_id), {"03_plate.jpg": None})
+    result = evidence_receive(camera, event_id, inline(data))
     assert not result.verified
     assert "03_plate.jpg: missing" in result.problems
 
@@ -164,7 +125,9 @@ def test_an_oversized_message_is_refused_before_decoding(
 ) -> None:
     settings.FAIRSPEED = {**settings.FAIRSPEED, "MAX_EVIDENCE_MESSAGE_BYTES": 1000}
     event_id = str(uuid.uuid4())
-    result = evidence_receive(camera, event_id, _inline(_package(tmp_path, camera, key, event_id)))
+    result = evidence_receive(
+        camera, event_id, inline(package(tmp_path, camera.code, key, event_id))
+    )
     assert not result.verified
     assert "over the 1000-byte message limit" in result.problems[0]
 
@@ -172,15 +135,17 @@ def test_an_oversized_message_is_refused_before_decoding(
 def test_evidence_of_another_event_is_refused(
     camera: Camera, key: SigningKey, tmp_path: Path
 ) -> None:
-    replayed = _package(tmp_path, camera, key, str(uuid.uuid4()))
-    result = evidence_receive(camera, str(uuid.uuid4()), _inline(replayed))
+    replayed = package(tmp_path, camera.code, key, str(uuid.uuid4()))
+    result = evidence_receive(camera, str(uuid.uuid4()), inline(replayed))
     assert any("is not this event's" in p for p in result.problems)
 
 
 def test_a_camera_without_a_registered_key_cannot_verify(key: SigningKey, tmp_path: Path) -> None:
     camera = enforceable_camera()
     event_id = str(uuid.uuid4())
-    result = evidence_receive(camera, event_id, _inline(_package(tmp_path, camera, key, event_id)))
+    result = evidence_receive(
+        camera, event_id, inline(package(tmp_path, camera.code, key, event_id))
+    )
     assert not result.verified
     assert f"camera {camera.code} has no registered public key" in result.problems
 
@@ -189,7 +154,7 @@ def test_a_large_package_arrives_through_the_evidence_storage(
     camera: Camera, key: SigningKey, tmp_path: Path
 ) -> None:
     event_id = str(uuid.uuid4())
-    data = _package(tmp_path, camera, key, event_id)
+    data = package(tmp_path, camera.code, key, event_id)
     name = incoming_name(camera.code, event_id)
     storages["evidence"].save(name, ContentFile(data))
     evidence = {
@@ -208,7 +173,7 @@ def test_a_tampered_package_is_stored_as_a_rejected_violation_with_the_problem_a
     camera: Camera, key: SigningKey, tmp_path: Path
 ) -> None:
     event_id = str(uuid.uuid4())
-    data = _rezip(_package(tmp_path, camera, key, event_id), {"01_entry.jpg": b"edited"})
+    data = _rezip(package(tmp_path, camera.code, key, event_id), {"01_entry.jpg": b"edited"})
     violation, created = violation_record(
         {
             "event_id": event_id,
@@ -218,7 +183,7 @@ def test_a_tampered_package_is_stored_as_a_rejected_violation_with_the_problem_a
             "speed_limit_kmh": 50,
             "passage": {"speed_kmh": 84.0, "uncertainty_kmh": 1.4, "valid": True, "class": "car"},
             "plate": {"text": "AB123CD", "confidence": 0.91},
-            "evidence": _inline(data),
+            "evidence": inline(data),
         }
     )
     assert created and violation.status == "rejected"
