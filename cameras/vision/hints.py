@@ -7,13 +7,19 @@ one of the two tracks is lost, and both vehicles go unmeasured (``occlusion_or_m
 
 The tracker knows where each vehicle should be. When a blob contains the predicted boxes
 of two or more established tracks, each track takes the blob's pixels inside its predicted
-box (grown by a margin for prediction error); pixels inside two boxes go to the vehicle
-whose bottom edge is lower in the image - the nearer one, which hides the other there.
-Each part's box is then the tight box of *its own pixels*: the measurement still comes
-from the image, the prediction only decides which pixels belong to whom. A part whose
-pixels reach the bottom of its grown box, where the blob carries on further down, may be
-cut short by a lagging prediction: its bottom edge (the road-contact point) is not known,
-so that part is dropped for this frame rather than measured wrong.
+box, then in a margin around it (prediction error); where two boxes overlap, the smaller
+one claims first: a whole vehicle seen in front of a larger one covers part of the larger
+one's box, never the reverse (that would hide it). Each part's box is then the tight box
+of *its own pixels*: the measurement still comes from the image, the prediction only
+decides which pixels belong to whom.
+
+A part with other blob pixels directly below its lowest row may be cut short (a lagging
+prediction) or hold another vehicle's pixels: its bottom edge, the road-contact point, is
+not known. It is not split off; its pixels stay with what no part took, under the blob's
+own label - a merged box, which the speed estimator sets aside or rejects by its size
+like any other (``occlusion_or_merge``). Dropping those pixels instead was measured: it
+cost more vehicles than it saved (the synthetic suite's measured share fell from 84.9 %
+to 79.2 %) with no better accuracy.
 """
 
 from __future__ import annotations
