@@ -57,6 +57,9 @@ class MeasurementPipeline:
     """Stateful per-camera pipeline: ``process(frame)`` returns the passages finished by it.
 
     A track finishes once unmatched for ``lost_frames`` frames, or at :meth:`finish`.
+    With ``split_merged`` (the default) a detector that takes hints (the motion detector)
+    is told where the tracks expect their vehicles, and splits a blob holding two of them
+    (see ``hints``); off, each merged blob is one box.
     """
 
     def __init__(
