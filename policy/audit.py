@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files import File
 from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from policy.models import AuditEvent
@@ -80,6 +82,27 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.broken_at is None
+
+
+def audit_file_open(
+    field: FieldFile,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    details: dict[str, Any],
+) -> File[bytes]:
+    """Open a stored file for someone to read, and audit who read it.
+
+    The file is opened first, so a file that cannot be served is not recorded as read.
+    """
+    handle: File[bytes] = field.open("rb")
+    try:
+        audit_record(actor=actor, action=action, obj=obj, details=details)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def audit_verify() -> ChainReport:

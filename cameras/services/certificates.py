@@ -13,7 +13,7 @@ from django.db import transaction
 
 from cameras.models import CalibrationCertificate, Camera
 from cameras.services import Actor, acting_user
-from policy.audit import audit_record
+from policy.audit import audit_file_open, audit_record
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 # The PDF header must start within the first 1024 bytes (ISO 32000-1, 7.5.2 note).
@@ -102,23 +102,15 @@ def certificate_upload(
 
 
 def certificate_document_open(*, certificate: CalibrationCertificate, actor: Actor) -> File[bytes]:
-    """Open a certificate's PDF for someone to read, and audit who read it.
-
-    The file is opened first, so a document that cannot be served is not recorded as read.
-    """
-    handle = certificate.document.open("rb")
-    try:
-        audit_record(
-            actor=actor,
-            action="certificate.viewed",
-            obj=certificate,
-            details={
-                "camera": certificate.camera.code,
-                "number": certificate.certificate_number,
-                "sha256": certificate.document_sha256,
-            },
-        )
-    except BaseException:
-        handle.close()
-        raise
-    return handle
+    """Open a certificate's PDF for someone to read, and audit who read it."""
+    return audit_file_open(
+        certificate.document,
+        actor=actor,
+        action="certificate.viewed",
+        obj=certificate,
+        details={
+            "camera": certificate.camera.code,
+            "number": certificate.certificate_number,
+            "sha256": certificate.document_sha256,
+        },
+    )

@@ -19,7 +19,7 @@ from cameras.models import CalibrationStill, Camera
 from cameras.services import Actor, acting_user
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.source import FrameSource
-from policy.audit import audit_record
+from policy.audit import audit_file_open, audit_record
 
 MAX_STILL_BYTES = 15 * 1024 * 1024
 MIN_SIDE_PX = 64
@@ -153,19 +153,11 @@ def still_image(still: CalibrationStill) -> NDArray[np.uint8]:
 
 
 def still_open(*, still: CalibrationStill, actor: Actor) -> File[bytes]:
-    """Open a stored still for someone to look at, and audit who looked.
-
-    The file is opened first, so a still that cannot be served is not recorded as seen.
-    """
-    handle = still.image.open("rb")
-    try:
-        audit_record(
-            actor=actor,
-            action="calibration_still.viewed",
-            obj=still,
-            details={"camera": still.camera.code, "sha256": still.sha256},
-        )
-    except BaseException:
-        handle.close()
-        raise
-    return handle
+    """Open a stored still for someone to look at, and audit who looked."""
+    return audit_file_open(
+        still.image,
+        actor=actor,
+        action="calibration_still.viewed",
+        obj=still,
+        details={"camera": still.camera.code, "sha256": still.sha256},
+    )
