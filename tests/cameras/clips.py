@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from dataclasses import dataclass
@@ -63,8 +64,10 @@ def render(out_dir: Path, name: str, vehicles: list[tuple[float, float, float]])
         )
         wanted = [
             (VehicleSpec(v, lane, 1, kind="car", colour=c), t)
+            # Colours repeat: zipping with a fixed list silently dropped every vehicle
+            # after the fifth (the 8-vehicle LONG clip had only 5).
             for (v, lane, t), c in zip(
-                vehicles, ["blue", "red", "silver", "white", "black"], strict=False
+                vehicles, itertools.cycle(["blue", "red", "silver", "white", "black"])
             )
         ]
         tmp = out_dir / f".{name}.tmp"
