@@ -149,15 +149,16 @@ BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "") or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
+    for sub in ("queue", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "store_processed": False,
     }
+    # kombu's filesystem transport made durable: a message stays on disk until the task
+    # that consumed it is acknowledged (see enforcement/broker.py).
+    CELERY_BROKER_TRANSPORT = "enforcement.broker:Transport"
 else:
     # Redis redelivers unacknowledged tasks after this long; longer than any task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
