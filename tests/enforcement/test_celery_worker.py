@@ -75,3 +75,52 @@ def test_the_broker_under_test_is_the_configured_one() -> None:
 
     expected = os.environ.get("CELERY_BROKER_URL", "filesystem://")
     assert app.conf.broker_url.split(":")[0] == expected.split(":")[0]
+
+
+def _start_worker() -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        worker_argv("maintenance", f"test-{uuid.uuid4().hex[:6]}"),
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _held_messages() -> list[Path]:
+    return list((Path(settings.VAR_DIR) / "broker" / "unacked").glob("*/*.msg"))
+
+
+@pytest.mark.skipif(
+    not str(settings.CELERY_BROKER_URL).startswith("filesystem://"),
+    reason="Redis gives a dead worker's task back only after its visibility timeout (1 h)",
+)
+def test_a_task_whose_worker_was_killed_mid_task_runs_on_the_next_worker() -> None:
+    token = uuid.uuid4().hex
+    marker = Path(settings.VAR_DIR) / "pings" / token
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    # The task writes this marker; as a named pipe nobody reads, the write blocks: the
+    # worker is caught in the middle of the task.
+    os.mkfifo(marker)
+    first = _start_worker()
+    try:
+        _send_from_another_process(token)
+        deadline = time.monotonic() + 60
+        while not _held_messages() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _held_messages(), "the worker never took the task"
+        time.sleep(1.0)  # well into the task: blocked on the pipe
+        assert not marker.is_file()
+    finally:
+        first.kill()  # SIGKILL: no shutdown handler runs, nothing is given back
+        first.wait(timeout=20)
+    marker.unlink()
+    second = _start_worker()
+    try:
+        assert _wait_for(marker, timeout=90), "the killed worker's task was lost"
+        assert marker.read_text() == token
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
+    assert _held_messages() == []
