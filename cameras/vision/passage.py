@@ -11,6 +11,7 @@ REJECT_REASONS = (
     "incomplete_zone",
     "identity_switch",
     "occlusion_or_merge",
+    "fragment",
     "non_monotonic",
     "lane_change",
     "halves_disagree",

@@ -72,6 +72,7 @@ class Vehicle:
     height: float = 1.5
     colour: tuple[int, int, int] = (40, 40, 200)
     lateral_ms: float = 0.0  # lateral speed (lane change)
+    z0: float = 0.0  # height of its lowest point above the road (a plate, a light)
     t_start: float = 0.0
     t_end: float = 1e9
 
@@ -83,7 +84,7 @@ class Vehicle:
         x, y = self.footprint_at(t)
         xs = (x - self.width / 2, x + self.width / 2)
         ys = (y, y + self.length)
-        zs = (0.0, self.height)
+        zs = (self.z0, self.z0 + self.height)
         return np.array([[a, b, c] for a in xs for b in ys for c in zs], dtype=np.float64)
 
 

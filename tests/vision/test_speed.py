@@ -107,6 +107,24 @@ def test_it_rejects_a_track_that_starts_inside_the_zone() -> None:
     assert (p.valid, p.reject_reason) == (False, "incomplete_zone")
 
 
+def test_it_rejects_a_fragment_whose_bottom_edge_is_above_the_road() -> None:
+    # A rear plate 0.5 m up, all background subtraction kept of a road-grey truck: its
+    # track is smooth and both halves agree, but on a speed 5 % too high.
+    plate = replace(AWAY, width=0.52, length=0.05, height=0.12, z0=0.5)
+    track = vehicle_track(CAM, plate, TIMES)
+    unchecked = measure(track, min_vehicle_width_m=0.0, min_vehicle_height_m=0.0)
+    assert unchecked.valid and unchecked.speed_kmh > 1.04 * 90.0
+    p = measure(track)
+    assert (p.valid, p.reject_reason) == (False, "fragment")
+
+
+def test_a_motorcycle_is_not_taken_for_a_fragment() -> None:
+    motorcycle = replace(AWAY, width=0.8, length=2.1, height=1.4)
+    p = measure(vehicle_track(CAM, motorcycle, TIMES))
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
 def test_it_rejects_an_identity_switch() -> None:
     ahead = replace(AWAY, y0=AWAY.y0 + 6.0)
     first = vehicle_track(CAM, AWAY, TIMES)
