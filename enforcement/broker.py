@@ -47,6 +47,7 @@ from kombu.utils.json import dumps, loads
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
+STALE_TMP_S = 3600.0
 
 
 def _fsync_dir(path: Path) -> None:
@@ -59,11 +60,18 @@ def _fsync_dir(path: Path) -> None:
 
 def recover_orphans(unacked_root: Path, queue_folder: Path) -> int:
     """Move the messages of dead consumers back to their queue; returns how many.
+    Also removes temporary files older than an hour that a dead publisher left behind.
 
     A consumer's folder is orphaned when its lock can be taken: the process that held
     it is gone. Messages keep their file names, so they return to their place in the
     queue (names begin with the publish time).
     """
+    # A publisher that died mid-write leaves a temporary file that is not a message.
+    cutoff = time.time() - STALE_TMP_S
+    for tmp in queue_folder.glob(".tmp-*"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
     moved = 0
     if not unacked_root.is_dir():
         return 0

@@ -150,3 +150,18 @@ def test_a_message_whose_consumer_was_killed_mid_task_is_delivered_again(
     again.ack()
     assert _queued(broker_root) == [] and _held(broker_root) == []
     assert list((broker_root / "unacked").glob("*/*.msg")) == []
+
+
+def test_a_half_written_message_of_a_dead_publisher_is_never_delivered_and_is_cleaned_up(
+    conn: Connection, broker_root: Path
+) -> None:
+    q = conn.SimpleQueue("violations")  # declares the queue and its folders
+    stale = broker_root / "queue" / ".tmp-deadbeef"
+    stale.write_text('{"body": "trunc')
+    old = stale.stat().st_mtime - 2 * 3600
+    os.utime(stale, (old, old))
+    fresh = broker_root / "queue" / ".tmp-inprogress"
+    fresh.write_text('{"body": "still being wri')
+    with pytest.raises(q.Empty):
+        q.get(timeout=0.5)
+    assert not stale.exists() and fresh.exists()
