@@ -44,18 +44,12 @@ from kombu.transport import filesystem
 from kombu.transport.virtual import base as virtual
 from kombu.utils.json import dumps, loads
 
+from cameras.vision.spool import fsync_dir
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 STALE_TMP_S = 3600.0
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def recover_orphans(unacked_root: Path, queue_folder: Path) -> int:
@@ -98,7 +92,7 @@ def recover_orphans(unacked_root: Path, queue_folder: Path) -> int:
         finally:
             os.close(fd)
     if moved:
-        _fsync_dir(queue_folder)
+        fsync_dir(queue_folder)
         log.warning("re-queued %d unacknowledged message(s) of a consumer that died", moved)
     return moved
 
@@ -159,7 +153,7 @@ class Channel(filesystem.Channel):
                 f.flush()
                 os.fsync(f.fileno())
             os.rename(tmp, folder / name)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -89,7 +89,8 @@ class DeliveryStats:
     delays: list[float] = field(default_factory=list)  # each backoff wait, in seconds
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """fsync a folder, so a file created, renamed or removed in it survives a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -148,7 +149,7 @@ class Spool:
             self._last_ns = max(self._last_ns, int(match.group(1)))
             if (self._sent / match.group(2)).exists():
                 path.unlink()  # crashed after the tombstone, before the unlink: it was sent
-        _fsync_dir(self._pending)
+        fsync_dir(self._pending)
 
     @staticmethod
     def _find_in(directory: Path, event_id: str) -> Path | None:
@@ -199,7 +200,7 @@ class Spool:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self._pending / name)
-            _fsync_dir(self._pending)
+            fsync_dir(self._pending)
             return True
 
     def _read(self, path: Path, with_package: bool) -> tuple[SpoolEntry, bytes | None]:
@@ -249,17 +250,17 @@ class Spool:
             # Tombstone first: a crash between the two steps is finished by _recover.
             with open(self._sent / event_id, "wb") as fh:
                 os.fsync(fh.fileno())
-            _fsync_dir(self._sent)
+            fsync_dir(self._sent)
             path.unlink()
-            _fsync_dir(self._pending)
+            fsync_dir(self._pending)
 
     def _quarantine(self, path: Path, reason: str) -> None:
         log.error("spool: moving %s to rejected/: %s", path.name, reason)
         with self._mutex:
             os.replace(path, self._rejected / path.name)
             (self._rejected / f"{path.name}.reason").write_text(reason + "\n")
-            _fsync_dir(self._rejected)
-            _fsync_dir(self._pending)
+            fsync_dir(self._rejected)
+            fsync_dir(self._pending)
 
     def size(self) -> SpoolSize:
         """Pending and rejected counts. Lock-free (heartbeats must not wait on a slow

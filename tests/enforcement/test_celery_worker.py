@@ -22,16 +22,20 @@ def _env() -> dict[str, str]:
     return {**os.environ, "FAIRSPEED_VAR_DIR": str(settings.VAR_DIR), "PYTHONUNBUFFERED": "1"}
 
 
-@pytest.fixture
-def worker():  # type: ignore[no-untyped-def]
-    proc = subprocess.Popen(
+def _start_worker(output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         worker_argv("maintenance", f"test-{uuid.uuid4().hex[:6]}"),
         cwd=REPO,
         env=_env(),
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.fixture
+def worker():  # type: ignore[no-untyped-def]
+    proc = _start_worker(subprocess.PIPE)
     yield proc
     proc.terminate()
     try:
@@ -75,17 +79,6 @@ def test_the_broker_under_test_is_the_configured_one() -> None:
 
     expected = os.environ.get("CELERY_BROKER_URL", "filesystem://")
     assert app.conf.broker_url.split(":")[0] == expected.split(":")[0]
-
-
-def _start_worker() -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        worker_argv("maintenance", f"test-{uuid.uuid4().hex[:6]}"),
-        cwd=REPO,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
 
 
 def _held_messages() -> list[Path]:
