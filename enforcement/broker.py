@@ -15,6 +15,7 @@ This transport keeps the message on disk until it is acknowledged:
   within one filesystem is atomic, so two consumers never take the same file);
 - acknowledge: delete that file; reject with requeue or a clean shutdown: kombu writes
   the message back to its queue, then the file is deleted;
+- a file that is not a kombu message is moved to ``corrupt/`` with an error logged;
 - recovery: each channel holds an exclusive ``flock`` on ``unacked/<channel>/.lock``
   for as long as it lives; the kernel drops it when the process dies, however it dies.
   Consumers look for folders whose lock they can take and move their messages back to
@@ -176,15 +177,21 @@ class Channel(filesystem.Channel):
                 continue  # another consumer took it
             try:
                 payload = loads(held.read_bytes())
-            except (OSError, ValueError) as exc:
-                raise ChannelError(f"cannot read message {name!r}") from exc
-            tag = payload.get("properties", {}).get("delivery_tag")
-            if tag is None:  # not a kombu message: nothing could ever acknowledge it
-                held.unlink()
-            else:
-                self._files[tag] = held
+                tag = payload["properties"]["delivery_tag"]
+            except (ValueError, TypeError, KeyError):
+                # Not a message kombu wrote: nothing could ever acknowledge it, and
+                # returning it to the queue would fail the same way forever. Kept aside.
+                self._quarantine(held)
+                continue
+            self._files[tag] = held
             return payload
         raise Empty()
+
+    def _quarantine(self, path: Path) -> None:
+        corrupt = self.unacked_root.parent / "corrupt"
+        corrupt.mkdir(exist_ok=True)
+        os.rename(path, corrupt / path.name)
+        log.error("unreadable broker message %s moved to %s", path.name, corrupt)
 
     def _restore(self, message: Any) -> None:
         # Requeue (reject) and the clean-shutdown restore both come here: the message

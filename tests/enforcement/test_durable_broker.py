@@ -165,3 +165,18 @@ def test_a_half_written_message_of_a_dead_publisher_is_never_delivered_and_is_cl
     with pytest.raises(q.Empty):
         q.get(timeout=0.5)
     assert not stale.exists() and fresh.exists()
+
+
+def test_an_unreadable_message_is_set_aside_and_the_next_one_is_delivered(
+    conn: Connection, broker_root: Path
+) -> None:
+    q = conn.SimpleQueue("violations")
+    (broker_root / "queue" / "00000000000000000001_bad.violations.msg").write_text("{trunc")
+    q.put({"event_id": "e-good"})
+    msg = q.get(timeout=5)
+    assert msg.payload == {"event_id": "e-good"}
+    msg.ack()
+    assert [p.name for p in (broker_root / "corrupt").iterdir()] == [
+        "00000000000000000001_bad.violations.msg"
+    ]
+    assert _queued(broker_root) == [] and _held(broker_root) == []
