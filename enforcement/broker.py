@@ -15,6 +15,8 @@ This transport keeps the message on disk until it is acknowledged:
   within one filesystem is atomic, so two consumers never take the same file);
 - acknowledge: delete that file; reject with requeue or a clean shutdown: kombu writes
   the message back to its queue, then the file is deleted;
+- a message consumed without acknowledgement (``no_ack``: remote-control broadcasts) is
+  deleted on fetch, as before - it would otherwise come back after its consumer died;
 - a file that is not a kombu message is moved to ``corrupt/`` with an error logged;
 - recovery: each channel holds an exclusive ``flock`` on ``unacked/<channel>/.lock``
   for as long as it lives; the kernel drops it when the process dies, however it dies.
@@ -36,6 +38,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -122,6 +125,7 @@ class Channel(filesystem.Channel):
         self._unacked_dir: Path | None = None
         self._lock_fd: int | None = None
         self._files: dict[str, Path] = {}
+        self._no_ack: set[str] = set()  # queues consumed without acknowledgements
         self._next_recovery = 0.0
 
     @property
@@ -183,9 +187,32 @@ class Channel(filesystem.Channel):
                 # returning it to the queue would fail the same way forever. Kept aside.
                 self._quarantine(held)
                 continue
-            self._files[tag] = held
+            if queue in self._no_ack:
+                held.unlink()  # nobody will acknowledge it (e.g. remote-control broadcasts)
+            else:
+                self._files[tag] = held
             return payload
         raise Empty()
+
+    def basic_consume(
+        self,
+        queue: str,
+        no_ack: bool,
+        callback: Callable[..., Any] | None,
+        consumer_tag: str | None,
+        **kwargs: Any,
+    ) -> str:
+        if no_ack:
+            self._no_ack.add(queue)
+        else:
+            self._no_ack.discard(queue)
+        return super().basic_consume(queue, no_ack, callback, consumer_tag, **kwargs)
+
+    def basic_get(self, queue: str, no_ack: bool = False, **kwargs: Any) -> Any:
+        message = super().basic_get(queue, no_ack=no_ack, **kwargs)
+        if no_ack and message is not None and message.delivery_tag is not None:
+            self.forget(message.delivery_tag)
+        return message
 
     def _quarantine(self, path: Path) -> None:
         corrupt = self.unacked_root.parent / "corrupt"

@@ -180,3 +180,17 @@ def test_an_unreadable_message_is_set_aside_and_the_next_one_is_delivered(
         "00000000000000000001_bad.violations.msg"
     ]
     assert _queued(broker_root) == [] and _held(broker_root) == []
+
+
+def test_a_message_consumed_without_acknowledgement_is_not_kept(
+    conn: Connection, broker_root: Path
+) -> None:
+    # Celery's remote-control broadcasts are consumed this way: nothing will ever ack
+    # them, so holding them would replay old commands to the next worker.
+    q = conn.SimpleQueue("broadcasts", no_ack=True)
+    q.put({"command": "ping"})
+    assert q.get(timeout=5).payload == {"command": "ping"}
+    assert _held(broker_root) == [] and list((broker_root / "queue").glob("*.msg")) == []
+    q.put({"command": "ping"})
+    assert q.get_nowait().payload == {"command": "ping"}
+    assert _held(broker_root) == []
