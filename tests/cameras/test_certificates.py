@@ -52,6 +52,17 @@ def operator(client: Client, staff: Any) -> Client:
     return client
 
 
+def upload_form(document: Any) -> dict[str, Any]:
+    """The certificate upload form, filled in, with ``document`` as the file."""
+    return {
+        "issuer": "Lab",
+        "certificate_number": "X1",
+        "valid_from": "2026-01-01",
+        "valid_until": "2026-12-31",
+        "document": document,
+    }
+
+
 def test_a_pdf_certificate_is_stored_with_its_checksum_and_audited(camera: Camera) -> None:
     certificate = upload(camera, pdf())
     assert len(certificate.document_sha256) == 64
@@ -97,13 +108,7 @@ def test_the_same_certificate_cannot_be_filed_twice(camera: Camera) -> None:
 def test_the_upload_page_explains_a_refused_file(operator: Client, camera: Camera) -> None:
     response = operator.post(
         reverse("cameras:certificates", args=[camera.code]),
-        {
-            "issuer": "Lab",
-            "certificate_number": "X1",
-            "valid_from": "2026-01-01",
-            "valid_until": "2026-12-31",
-            "document": pdf(b"GIF89a....", "scan.pdf"),
-        },
+        upload_form(pdf(b"GIF89a....", "scan.pdf")),
     )
     assert response.status_code == 400
     assert "scan.pdf is not a PDF" in response.content.decode()
@@ -113,13 +118,7 @@ def test_the_upload_page_explains_a_refused_file(operator: Client, camera: Camer
 def test_the_upload_page_files_a_good_certificate(operator: Client, camera: Camera) -> None:
     response = operator.post(
         reverse("cameras:certificates", args=[camera.code]),
-        {
-            "issuer": "Lab",
-            "certificate_number": "X1",
-            "valid_from": "2026-01-01",
-            "valid_until": "2026-12-31",
-            "document": pdf(),
-        },
+        upload_form(pdf()),
         follow=True,
     )
     assert "Certificate uploaded" in response.content.decode()
@@ -135,13 +134,7 @@ def test_a_reviewer_cannot_upload_a_certificate(client: Client, staff: Any, came
     client.force_login(staff("reviewer"))
     response = client.post(
         reverse("cameras:certificates", args=[camera.code]),
-        {
-            "issuer": "Lab",
-            "certificate_number": "X1",
-            "valid_from": "2026-01-01",
-            "valid_until": "2026-12-31",
-            "document": pdf(),
-        },
+        upload_form(pdf()),
     )
     assert response.status_code == 403 and not CalibrationCertificate.objects.exists()
 
