@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from cameras.vision.blobs import merge_fragments, split_neighbours
 from cameras.vision.errors import DetectorError
 from cameras.vision.hints import split_by_hints
+from cameras.vision.shade import absorb_shade_below
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
@@ -71,7 +72,8 @@ class MotionDetector:
     ``scale`` < 1 processes a downscaled image (boxes are mapped back to full resolution);
     ``roi`` restricts work to the zone's image rectangle. MOG2 marks shadow pixels 127,
     so thresholding at 200 keeps only real foreground: a cast shadow would otherwise drag
-    the box bottom (the contact point) away from the tyres.
+    the box bottom (the contact point) away from the tyres. With ``absorb_shade`` a blob
+    then takes the shadow pixels directly below it: a grey vehicle's faces (``shade``).
     """
 
     name = "motion"
@@ -87,6 +89,7 @@ class MotionDetector:
         warmup_frames: int = 10,
         refine_bottom: bool = True,
         merge_fragments: bool = True,
+        absorb_shade: bool = True,
         cls: str = "car",
         road: Callable[[FloatArray], FloatArray] | None = None,
     ) -> None:
@@ -95,6 +98,8 @@ class MotionDetector:
         self.road = road
         self.refine_bottom = refine_bottom
         self.merge_fragments = merge_fragments
+        self.absorb_shade = absorb_shade
+        self.last_shade: NDArray[np.bool_] | None = None
         self._small: NDArray[np.uint8] | None = None
         self.roi = roi
         self._fixed_scale = scale
@@ -173,6 +178,11 @@ class MotionDetector:
         fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
         mask = np.asarray(fg, dtype=np.uint8)
         self.last_mask = mask
+        if self.absorb_shade:  # shadow-labelled pixels, cleaned like the foreground
+            _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
+            both = cv2.morphologyEx(both, cv2.MORPH_OPEN, self._open)
+            both = cv2.morphologyEx(both, cv2.MORPH_CLOSE, self._close)
+            self.last_shade = (both > 0) & (mask == 0)
         return mask, s, ox, oy
 
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
@@ -180,6 +190,12 @@ class MotionDetector:
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n <= 1:
             return []
+        if self.absorb_shade and self.last_shade is not None:
+            labels, stats = absorb_shade_below(
+                np.asarray(labels, dtype=np.int32),
+                np.asarray(stats, dtype=np.int32),
+                self.last_shade,
+            )
         if self.merge_fragments:
             labels, stats = merge_fragments(np.asarray(labels), np.asarray(stats, dtype=np.int32))
         if self.hints is not None and len(self.hints) >= 2:
@@ -378,7 +394,9 @@ def make_detector(
     if kind not in ("auto", "yolo", "motion"):
         raise DetectorError(f"unknown detector {kind!r}: use auto, yolo or motion")
     path = resolve_weights(weights)
-    gate = MotionDetector(roi=roi, min_area_px=min_area_px) if motion_gate else None
+    gate = None
+    if motion_gate:  # only counts foreground pixels: no blobs to complete
+        gate = MotionDetector(roi=roi, min_area_px=min_area_px, absorb_shade=False)
     if kind == "motion":
         det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px, road=road)
     elif kind == "yolo":
