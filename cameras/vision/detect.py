@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from cameras.vision.blobs import merge_fragments, split_neighbours
 from cameras.vision.errors import DetectorError
 from cameras.vision.hints import split_by_hints
-from cameras.vision.shade import absorb_shade_below
+from cameras.vision.shade import shade_bottoms
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
@@ -36,11 +36,13 @@ WEIGHTS_ENV = "FAIRSPEED_YOLO_WEIGHTS"
 
 @dataclass(frozen=True)
 class Detection:
-    """One box: (x1, y1, x2, y2) pixels, confidence in [0, 1], class name."""
+    """One box: (x1, y1, x2, y2) pixels, confidence in [0, 1], class name. ``shade_y2``:
+    the motion detector's second guess at the bottom (see ``shade``), where it differs."""
 
     xyxy: tuple[float, float, float, float]
     conf: float
     cls: str
+    shade_y2: float | None = None
 
     @property
     def contact_point(self) -> tuple[float, float]:
@@ -72,8 +74,8 @@ class MotionDetector:
     ``scale`` < 1 processes a downscaled image (boxes are mapped back to full resolution);
     ``roi`` restricts work to the zone's image rectangle. MOG2 marks shadow pixels 127,
     so thresholding at 200 keeps only real foreground: a cast shadow would otherwise drag
-    the box bottom (the contact point) away from the tyres. With ``absorb_shade`` a blob
-    then takes the shadow pixels directly below it: a grey vehicle's faces (``shade``).
+    the box bottom (the contact point) away from the tyres. With ``shade_contact`` each box
+    also carries the bottom it would have with the shadow pixels directly below it.
     """
 
     name = "motion"
@@ -89,7 +91,7 @@ class MotionDetector:
         warmup_frames: int = 10,
         refine_bottom: bool = True,
         merge_fragments: bool = True,
-        absorb_shade: bool = True,
+        shade_contact: bool = True,
         cls: str = "car",
         road: Callable[[FloatArray], FloatArray] | None = None,
     ) -> None:
@@ -98,7 +100,7 @@ class MotionDetector:
         self.road = road
         self.refine_bottom = refine_bottom
         self.merge_fragments = merge_fragments
-        self.absorb_shade = absorb_shade
+        self.shade_contact = shade_contact
         self.last_shade: NDArray[np.bool_] | None = None
         self._small: NDArray[np.uint8] | None = None
         self.roi = roi
@@ -178,7 +180,7 @@ class MotionDetector:
         fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
         mask = np.asarray(fg, dtype=np.uint8)
         self.last_mask = mask
-        if self.absorb_shade:  # shadow-labelled pixels, cleaned like the foreground
+        if self.shade_contact:  # shadow-labelled pixels, cleaned like the foreground
             _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
             both = cv2.morphologyEx(both, cv2.MORPH_OPEN, self._open)
             both = cv2.morphologyEx(both, cv2.MORPH_CLOSE, self._close)
@@ -190,12 +192,6 @@ class MotionDetector:
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n <= 1:
             return []
-        if self.absorb_shade and self.last_shade is not None:
-            labels, stats = absorb_shade_below(
-                np.asarray(labels, dtype=np.int32),
-                np.asarray(stats, dtype=np.int32),
-                self.last_shade,
-            )
         if self.merge_fragments:
             labels, stats = merge_fragments(np.asarray(labels), np.asarray(stats, dtype=np.int32))
         if self.hints is not None and len(self.hints) >= 2:
@@ -240,14 +236,24 @@ class MotionDetector:
                     ]
                 )
         boxes = np.c_[x, y, x + w - 1, bottom]
+        shade = np.full(len(keep), np.nan)
+        if self.shade_contact and self.last_shade is not None:
+            rows = shade_bottoms(np.asarray(labels), np.asarray(stats), self.last_shade)[keep]
+            lower = rows > y + h - 1
+            shade[lower] = (rows[lower] + 0.5) / s - 0.5 + oy
         # Map back to full resolution: centre convention scales about -0.5.
         boxes = (boxes + 0.5) / s - 0.5 + np.array([ox, oy, ox, oy], dtype=np.float64)
         # A solid blob (vehicle) fills most of its box; scattered noise does not. The
         # confidence lets ByteTrack's two-stage association tell them apart.
         conf = np.clip(0.3 + 0.7 * fill, 0.0, 1.0)
         return [
-            Detection((float(b[0]), float(b[1]), float(b[2]), float(b[3])), float(c), self.cls)
-            for b, c in zip(boxes, conf, strict=False)
+            Detection(
+                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                float(c),
+                self.cls,
+                float(sy) if np.isfinite(sy) else None,
+            )
+            for b, c, sy in zip(boxes, conf, shade, strict=False)
         ]
 
     def _difference(self, s: float) -> NDArray[np.float32] | None:
@@ -395,8 +401,8 @@ def make_detector(
         raise DetectorError(f"unknown detector {kind!r}: use auto, yolo or motion")
     path = resolve_weights(weights)
     gate = None
-    if motion_gate:  # only counts foreground pixels: no blobs to complete
-        gate = MotionDetector(roi=roi, min_area_px=min_area_px, absorb_shade=False)
+    if motion_gate:  # it only counts foreground pixels
+        gate = MotionDetector(roi=roi, min_area_px=min_area_px, shade_contact=False)
     if kind == "motion":
         det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px, road=road)
     elif kind == "yolo":

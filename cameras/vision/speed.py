@@ -174,6 +174,19 @@ class SpeedEstimator:
 
     # -- the estimate --------------------------------------------------------------------
     def estimate(self, track: Track) -> Passage | None:
+        """The track's passage. One rejected as a fragment (a piece of a vehicle whose
+        body matched the road) is measured again from the detector's second guess at its
+        contact, the shadow-coloured face below the piece (see ``shade``)."""
+        passage = self._estimate(track)
+        if passage is not None and passage.reject_reason == "fragment":
+            whole = track.with_shade_contact()
+            retry = self._estimate(whole) if whole is not None else None
+            if retry is not None and retry.valid:
+                retry.details["contact_from_shade"] = 1.0
+                return retry
+        return passage
+
+    def _estimate(self, track: Track) -> Passage | None:
         cfg = self.config
         if len(track.samples) < 3:
             return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)

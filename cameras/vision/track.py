@@ -9,7 +9,7 @@ speed fit downstream must see raw, unbiased measurements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -52,6 +52,7 @@ class TrackSample:
     xyxy: tuple[float, float, float, float]
     conf: float
     overlap: float = 0.0
+    shade_y2: float | None = None  # the detector's second guess at the bottom, if any
 
 
 @dataclass
@@ -87,6 +88,17 @@ class Track:
 
     def overlaps(self) -> FloatArray:
         return np.array([s.overlap for s in self.samples], dtype=np.float64)
+
+    def with_shade_contact(self) -> Track | None:
+        """This track with each box's bottom at the detector's second guess (the shadow-
+        coloured face below a piece of a vehicle, see ``shade``); None if it has none."""
+        if all(s.shade_y2 is None for s in self.samples):
+            return None
+        samples = [
+            s if s.shade_y2 is None else replace(s, xyxy=(*s.xyxy[:3], s.shade_y2))
+            for s in self.samples
+        ]
+        return Track(self.track_id, samples, dict(self.class_votes))
 
     def predict(
         self, frame_index: int, recent: int = 5, min_samples: int = 4, max_age: int = 5
@@ -187,7 +199,9 @@ class ByteTrackTracker:
             if track is None:
                 track = self.active[tid] = Track(tid)
             d = detections[int(di)]
-            track.samples.append(TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov)))
+            track.samples.append(
+                TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2)
+            )
             track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1
             updated.append(track)
         return updated

@@ -118,6 +118,40 @@ def test_it_rejects_a_fragment_whose_bottom_edge_is_above_the_road() -> None:
     assert (p.valid, p.reject_reason) == (False, "fragment")
 
 
+def with_second_guess(track: Track, bottoms: Track) -> Track:
+    """``track``'s samples carrying ``bottoms``' box bottoms as the detector's second guess."""
+    return Track(
+        track.track_id,
+        [
+            replace(s, shade_y2=b.xyxy[3])
+            for s, b in zip(track.samples, bottoms.samples, strict=True)
+        ],
+        dict(track.class_votes),
+    )
+
+
+def test_a_fragment_is_measured_again_from_the_shaded_face_below_it() -> None:
+    # A road-grey van's window 1.2 m up, over a face the colour of a shadow that reaches
+    # the road: the detector's second guess at each bottom is the face's bottom edge.
+    window = replace(AWAY, width=1.6, length=0.05, height=0.5, z0=1.2)
+    van = replace(AWAY, width=2.0, height=2.4)
+    p = measure(
+        with_second_guess(vehicle_track(CAM, window, TIMES), vehicle_track(CAM, van, TIMES))
+    )
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+    assert p.details["contact_from_shade"] == 1.0
+
+
+def test_a_fragment_stays_rejected_when_the_second_guess_is_no_better() -> None:
+    plate = replace(AWAY, width=0.52, length=0.05, height=0.12, z0=0.5)
+    track = vehicle_track(CAM, plate, TIMES)
+    lower = vehicle_track(CAM, replace(plate, z0=0.45, height=0.17), TIMES)  # a sliver more
+    p = measure(with_second_guess(track, lower))
+    assert (p.valid, p.reject_reason) == (False, "fragment")
+    assert "contact_from_shade" not in p.details
+
+
 def test_a_motorcycle_is_not_taken_for_a_fragment() -> None:
     motorcycle = replace(AWAY, width=0.8, length=2.1, height=1.4)
     p = measure(vehicle_track(CAM, motorcycle, TIMES))
