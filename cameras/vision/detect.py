@@ -238,7 +238,9 @@ class MotionDetector:
         boxes = np.c_[x, y, x + w - 1, bottom]
         shade = np.full(len(keep), np.nan)
         if self.shade_contact and self.last_shade is not None:
-            rows = shade_bottoms(np.asarray(labels), np.asarray(stats), self.last_shade)[keep]
+            kept = np.zeros(np.shape(stats), dtype=np.int32)  # noise takes no shadow pixels
+            kept[keep] = stats[keep]
+            rows = shade_bottoms(np.asarray(labels), kept, self.last_shade)[keep]
             lower = rows > y + h - 1
             shade[lower] = (rows[lower] + 0.5) / s - 0.5 + oy
         # Map back to full resolution: centre convention scales about -0.5.
