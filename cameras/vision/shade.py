@@ -9,11 +9,11 @@ them as fragments (a point above the road runs ahead of the vehicle in the road-
 projection, so they would over-read).
 
 Such a face hangs *below* the piece, in its columns, down to the road; a cast shadow lies
-on the road. Either way the lowest shadow pixel in an unbroken run under a blob is on the
-road plane - the bottom edge of a face, or a point of the vehicle's own cast shadow, which
-moves with it - so it is a contact point too. The new bottom is a high quantile of the
-columns' reach rather than the deepest one, so that one column running down a
-neighbour's shadow does not move it.
+on the road. Either way the lowest shadow pixel in an unbroken run from a blob down to
+plain road is on the road plane - the bottom edge of a face, or a point of the vehicle's
+own cast shadow, which moves with it - so it is a contact point too. The new bottom is a
+high quantile of the columns' reach rather than the deepest one, so that one column
+running down a neighbour's shadow does not move it.
 
 It is only a fallback, used for a track the estimator rejects as a fragment: under a whole
 vehicle it moves the contact into the soft, ragged shadow around real cars (overcast China
@@ -39,9 +39,12 @@ def shade_bottoms(
 
     ``labels``/``stats`` are ``cv2.connectedComponentsWithStats`` output (label 0 is the
     background), ``shade`` the shadow-labelled pixels. Column by column, a blob's run goes
-    down from its lowest pixel to the first pixel that is not free shadow; the new bottom
-    is the ``support`` quantile of the columns' reach, never above the blob's own bottom.
-    Blobs are taken in label order, and a pixel one blob took is not free for the next.
+    down from its lowest pixel to the first pixel that is not free shadow. Only a run that
+    ends there on plain background counts: one that ends on another blob (a bumper below a
+    window, a vehicle in front) or on shadow another blob took ends on something that need
+    not be the road, and one cut by the view's edge has no end; those columns keep their
+    own bottom. The new bottom is the ``support`` quantile of the columns' reach. Blobs
+    are taken in label order, and a pixel one blob took is not free for the next.
     """
     free = shade & (labels == 0)
     n_rows = labels.shape[0]
@@ -62,8 +65,11 @@ def shade_bottoms(
         below = rows >= start[None, :]
         stop = ~free[r0:, x : x + w] & below
         first = np.where(stop.any(axis=0), r0 + np.argmax(stop, axis=0), n_rows)
-        reach = np.maximum(first - 1, lowest)[has]
+        end = np.minimum(first, n_rows - 1)
+        cols = np.arange(x, x + w)
+        road = has & (first < n_rows) & (labels[end, cols] == 0) & ~shade[end, cols]
+        reach = np.where(road, np.maximum(first - 1, lowest), lowest)[has]
         cut = max(y + h - 1, int(np.quantile(reach, support)))
-        free[r0:, x : x + w] &= ~(below & (rows < first[None, :]) & has[None, :] & (rows <= cut))
+        free[r0:, x : x + w] &= ~(below & (rows < first[None, :]) & road[None, :] & (rows <= cut))
         out[k] = cut
     return out

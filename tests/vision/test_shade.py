@@ -64,19 +64,21 @@ def test_the_run_stops_at_the_first_pixel_that_is_not_shade() -> None:
     assert bottoms(*blobs(fg=[(10, 14, 20, 40)], shade=shade)) == [24]
 
 
-def test_the_run_stops_at_another_blob() -> None:
-    fg = [(10, 14, 20, 40), (30, 34, 0, 99)]
-    assert bottoms(*blobs(fg=fg, shade=[(15, 29, 20, 40)])) == [29, 34]
+def test_a_run_that_ends_on_another_blob_is_no_contact() -> None:
+    # a window over a face down to its bumper: the run's end is the bumper's top edge,
+    # half a metre above the road; the bumper's own run below it does reach the road
+    fg = [(10, 14, 20, 40), (30, 34, 18, 42)]
+    assert bottoms(*blobs(fg=fg, shade=[(15, 29, 18, 42), (35, 40, 18, 42)])) == [14, 40]
+
+
+def test_a_run_cut_by_the_edge_of_the_view_is_no_contact() -> None:
+    assert bottoms(*blobs(fg=[(10, 14, 20, 40)], shade=[(15, 79, 18, 42)])) == [14]
 
 
 def test_two_blobs_never_take_the_same_shade() -> None:
     # side by side over one shaded band: the first takes its columns, the second its own
     fg = [(10, 14, 10, 30), (10, 14, 50, 70)]
     assert bottoms(*blobs(fg=fg, shade=[(15, 40, 10, 70)])) == [40, 40]
-    # one blob directly above another's run: the lower one keeps what it took first
-    fg = [(20, 24, 20, 40), (5, 8, 20, 40)]
-    labels, stats, shade = blobs(fg=fg, shade=[(25, 40, 20, 40), (9, 19, 20, 40)])
-    assert sorted(bottoms(labels, stats, shade)) == [19, 40]
 
 
 def test_a_track_without_second_guesses_has_no_shade_hypothesis() -> None:
