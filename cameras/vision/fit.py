@@ -43,6 +43,16 @@ def _mad_sigma(r: FloatArray) -> float:
     return float(1.4826 * np.median(np.abs(r - np.median(r))))
 
 
+def step_noise(y: FloatArray) -> float:
+    """Per-sample noise of positions sampled at a steady rate, from their second
+    differences (robust scale / sqrt(6)): steady motion, and even a gradual change of
+    speed, cancels out of them, so it is the noise of the measurement alone."""
+    d2 = np.diff(np.asarray(y, dtype=np.float64), 2)
+    if len(d2) == 0:
+        return 0.0
+    return _mad_sigma(d2) / float(np.sqrt(6.0))
+
+
 def robust_line_fit(
     t: FloatArray, y: FloatArray, k: float = 1.345, iterations: int = 20
 ) -> LineFit:

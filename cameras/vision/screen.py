@@ -6,12 +6,20 @@ the box's perspective-normalised area or aspect ratio, one step in and one step 
 Rather than reject the whole passage, the run of frames between such steps is set aside
 when the rest of the track agrees on the vehicle's own size: the speed is then fitted on
 the clean frames only, under every other check (coverage, both halves, 3 % agreement).
+
+A neighbour's blob can also creep into the box over several frames, each step too small
+to see: the box bottom then slides onto the neighbour's and runs off the line that the
+vehicle's other frames agree on. Frames far off that line (a repeated-medians fit, which
+half the frames cannot pull) are set aside the same way (:func:`off_line`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import siegelslopes
+
+from cameras.vision.fit import robust_line_fit, step_noise
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -79,3 +87,31 @@ def clean_samples(
         ):
             keep |= sel
     return keep & free
+
+
+def off_line(
+    t: FloatArray, y: FloatArray, floor_m: float, sigmas: float, min_samples: int = 6
+) -> BoolArray:
+    """Samples whose position ``y`` (m) at time ``t`` (s) is further than
+    ``max(floor_m, sigmas * noise)`` from the line most samples agree on.
+
+    The line is Siegel's repeated-medians fit: it follows the majority even when up to
+    half the samples lie anywhere, unlike a least-squares or Huber fit, which a long run
+    of merged frames drags towards itself. ``noise`` is the per-sample noise from second
+    differences, so a noisy track is not thinned by its own scatter. Too few samples to
+    tell a majority: none is off.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    off = np.zeros(len(t), dtype=bool)
+    if len(t) < max(min_samples, 3) or np.ptp(t) <= 0:
+        return off
+    limit = max(floor_m, sigmas * step_noise(y))
+    slope, intercept = siegelslopes(y, t)
+    residual = np.abs(y - (intercept + slope * t))
+    # Repeated medians of noisy neighbouring samples are themselves noisy: refit on the
+    # samples near that line for the line they agree on.
+    near = residual <= limit
+    if near.sum() >= 3 and np.ptp(t[near]) > 0:
+        residual = np.abs(y - robust_line_fit(t[near], y[near]).predict(t))
+    return np.asarray(residual > limit)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.fit import LineFit, robust_line_fit
+from cameras.vision.fit import LineFit, robust_line_fit, step_noise
 from cameras.vision.geometry import RoadPlane, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
-from cameras.vision.screen import clean_samples
+from cameras.vision.screen import clean_samples, off_line
 from cameras.vision.track import Track
 
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
@@ -52,6 +52,10 @@ class SpeedConfig:
     aspect_change_ratio: float = 1.4
     overlap_iou: float = 0.15  # box overlap with another track inside the zone
     min_clean_frac: float = 0.6  # frames merged/occluded beyond this share: whole track out
+    # A frame this far off the line the others agree on (m, or sigmas of the track's own
+    # noise, 0.03-0.07 m in the suite) is not the vehicle's own box (``screen.off_line``).
+    off_line_m: float = 0.5
+    off_line_sigmas: float = 6.0
     reverse_m: float = 0.6  # backward travel beyond noise: reversal
     min_travel_m: float = 3.0  # tracks that moved less are not vehicles passing (ghosts)
     # A box (perspective-normalised, m) narrower or lower than any vehicle's - a
@@ -220,6 +224,26 @@ class SpeedEstimator:
             set_aside = seen[:0]  # mostly not the vehicle's own box: judged (rejected) below
         usable[set_aside] = False
         inside[set_aside] = False
+        # A merge that crept in over several frames: set aside the frames off the line the
+        # rest agree on, while they are a minority and the track comes back to the line
+        # after them. A run that never comes back (a reversal, another vehicle taking
+        # the id, a merge lasting past the zone) stays, to be judged below.
+        kept = np.flatnonzero(inside)
+        off_mask = off_line(
+            times_all[kept],
+            world_all[kept, 1],
+            cfg.off_line_m,
+            cfg.off_line_sigmas,
+            cfg.min_samples,
+        )
+        if np.any(~off_mask):
+            own = np.flatnonzero(~off_mask)
+            off_mask[: own[0]] = off_mask[own[-1] + 1 :] = False
+        off = kept[off_mask]
+        if len(off) <= (1.0 - cfg.min_clean_frac) * len(kept):
+            usable[off] = False
+            inside[off] = False
+            set_aside = np.concatenate([set_aside, off])
 
         t, y, x = times_all[inside], world_all[inside, 1], world_all[inside, 0]
         boxes = boxes_all[inside]
@@ -288,8 +312,7 @@ class SpeedEstimator:
         # lateral step, or a box whose width and height change together.
         # Per-sample position noise from second differences: independent of how the
         # vehicle moves (a reversal or braking inflates line-fit residuals, not these).
-        d2 = np.diff(y, 2)
-        noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+        noise = step_noise(y)
         jump = max(cfg.jump_m, cfg.jump_sigmas * noise)
         w_box = boxes[:, 2] - boxes[:, 0]
         h_box = boxes[:, 3] - boxes[:, 1]
@@ -395,6 +418,7 @@ class SpeedEstimator:
             "lower_half_offset_kmh": selection * MS_TO_KMH,
             "fit_sigma_m": fit.sigma,
             "lateral_drift_m": drift,
+            "samples_set_aside": float(len(set_aside)),
         }
 
         if abs(v1 - v2) > cfg.halves_tolerance * max(min(v1, v2), 1e-9):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cameras.vision.screen import clean_samples
+from cameras.vision.screen import clean_samples, off_line
 
 N = 30
 
@@ -59,3 +59,33 @@ def test_boxes_cut_by_the_view_are_neither_judged_nor_used_to_judge() -> None:
 def test_no_sample_is_no_sample() -> None:
     empty = np.zeros(0)
     assert len(clean_samples(empty, empty, np.zeros(0, bool), empty)) == 0
+
+
+T = np.arange(40) / 30.0
+RNG = np.random.default_rng(7)
+LINE = 20.0 + 25.0 * T + RNG.normal(0.0, 0.05, len(T))  # 90 km/h, 5 cm noise
+
+
+def test_frames_that_slid_off_the_line_are_off() -> None:
+    y = LINE.copy()
+    y[12:20] -= np.linspace(0.3, 4.0, 8)  # the bottom creeps onto a neighbour's
+    off = off_line(T, y, floor_m=0.5, sigmas=6.0)
+    assert off[13:20].all() and not off[:12].any() and not off[20:].any()
+
+
+def test_a_track_is_not_thinned_by_its_own_noise() -> None:
+    noisy = 20.0 + 25.0 * T + RNG.normal(0.0, 0.2, len(T))
+    assert not off_line(T, noisy, floor_m=0.5, sigmas=6.0).any()
+
+
+def test_almost_half_the_frames_off_the_line_cannot_pull_it() -> None:
+    y = LINE.copy()
+    y[:18] += 3.0  # 18 of 40 frames
+    off = off_line(T, y, floor_m=0.5, sigmas=6.0)
+    assert off[:18].all() and not off[18:].any()
+
+
+def test_too_few_frames_have_no_majority() -> None:
+    y = LINE[:5].copy()
+    y[2] += 3.0
+    assert not off_line(T[:5], y, floor_m=0.5, sigmas=6.0, min_samples=6).any()

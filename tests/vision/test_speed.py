@@ -188,6 +188,29 @@ def test_it_measures_a_vehicle_from_the_frames_where_its_box_was_its_own() -> No
     assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
 
 
+def test_a_merge_that_creeps_in_frame_by_frame_is_set_aside() -> None:
+    # each frame the bottom slides a little further onto the next lane's car: no step
+    # of size is large enough for the size screen, but the positions leave the line
+    track = vehicle_track(CAM, AWAY, TIMES)
+    for i, lower in zip(range(18, 26), np.linspace(3.0, 24.0, 8), strict=True):
+        x1, y1, x2, y2 = track.samples[i].xyxy
+        track.samples[i] = replace(track.samples[i], xyxy=(x1, y1, x2, y2 + lower))
+    p = measure(track)
+    assert p.valid, p.reject_reason
+    assert not set(range(19, 26)) & set(p.frame_indices)
+    assert p.details["samples_set_aside"] >= 7
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
+def test_a_track_that_leaves_the_line_for_good_is_not_measured() -> None:
+    # the same creeping merge, lasting to the end of the zone: nothing to come back to
+    track = vehicle_track(CAM, AWAY, TIMES)
+    for i in range(26, len(TIMES)):
+        x1, y1, x2, y2 = track.samples[i].xyxy
+        track.samples[i] = replace(track.samples[i], xyxy=(x1, y1, x2, y2 + 3.0 * (i - 25)))
+    assert not measure(track).valid
+
+
 def test_it_rejects_a_box_merged_with_a_neighbour_for_most_of_the_zone() -> None:
     track = merged(vehicle_track(CAM, AWAY, TIMES), range(14, 40))
     p = measure(track)
