@@ -89,3 +89,11 @@ def test_too_few_frames_have_no_majority() -> None:
     y = LINE[:5].copy()
     y[2] += 3.0
     assert not off_line(T[:5], y, floor_m=0.5, sigmas=6.0, min_samples=6).any()
+
+
+def test_a_vehicle_standing_in_the_zone_for_minutes_is_screened_quickly() -> None:
+    t = np.arange(9000) / 30.0  # five minutes of samples
+    y = 30.0 + 0.01 * t + RNG.normal(0.0, 0.05, len(t))
+    y[4000:4030] += 3.0
+    off = off_line(t, y, floor_m=0.5, sigmas=6.0)
+    assert off[4000:4030].all() and off.sum() == 30
