@@ -56,9 +56,11 @@ def test_nothing_about_vehicles_under_the_threshold_is_written_anywhere(
     assert [p.name for p in _files(spool)] == [".lock"]
     assert _files(tmp_path / "evidence") == []
     assert [p for p in _files(procs.filesystem_queue(tmp_path)) if "violations" in p.name] == []
-    counts = TrafficCount.objects.get(camera=camera)
-    assert counts.vehicles == report["passages"]
-    assert sum(counts.speed_histogram.values()) >= 2 and counts.over_limit == 0
+    # Counts are bucketed by wall-clock quarter hour, so a run can straddle two buckets.
+    counts = list(TrafficCount.objects.filter(camera=camera))
+    assert sum(c.vehicles for c in counts) == report["passages"]
+    assert sum(sum(c.speed_histogram.values()) for c in counts) >= 2
+    assert all(c.over_limit == 0 for c in counts)
     # Heartbeats carry totals only, and the self-test the worker ran on its first seconds.
     beat = Heartbeat.objects.filter(camera=camera).latest()
     assert beat.status == "stopped" and beat.violations == 0
