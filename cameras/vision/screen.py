@@ -123,3 +123,24 @@ def off_line(
     if near.sum() >= 3 and np.ptp(t[near]) > 0:
         residual = np.abs(y - robust_line_fit(t[near], y[near]).predict(t))
     return np.asarray(residual > limit)
+
+
+def merge_run(
+    t: FloatArray,
+    y: FloatArray,
+    floor_m: float,
+    sigmas: float,
+    min_samples: int = 6,
+    max_share: float = 0.4,
+) -> BoolArray:
+    """The samples a merge dragged off the line (:func:`off_line`) that can be set aside:
+    only runs the track comes back to the line after, and only while they are at most
+    ``max_share`` of the samples. A run at either end (a reversal, another vehicle
+    taking the id, a merge lasting past the zone) is kept, for the estimator to judge."""
+    off = off_line(t, y, floor_m, sigmas, min_samples)
+    if np.any(~off):
+        own = np.flatnonzero(~off)
+        off[: own[0]] = off[own[-1] + 1 :] = False
+    if off.sum() > max_share * len(off):
+        off[:] = False
+    return off

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.consistency import box_inconsistency
 from cameras.vision.fit import LineFit, robust_line_fit, step_noise
 from cameras.vision.geometry import RoadPlane, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
-from cameras.vision.screen import clean_samples, off_line
+from cameras.vision.screen import clean_samples, merge_run
 from cameras.vision.track import Track
 
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
@@ -124,6 +125,10 @@ class SpeedEstimator:
         y = self.plane.along_road_at_row(np.vstack([ends, shifted]), lateral_m)
         change = (y[3] - y[2]) - (y[1] - y[0])
         return float(abs(change)) if math.isfinite(change) else float("inf")
+
+    def contact_seen(self, boxes: FloatArray) -> BoolArray:
+        """Boxes whose bottom edge - where the vehicle stands - is inside the view."""
+        return np.asarray(~self._clipped_edges(boxes)[0])
 
     def _clipped(self, boxes: FloatArray) -> BoolArray:
         """Boxes cut by any edge of the detector's view."""
@@ -229,21 +234,19 @@ class SpeedEstimator:
         # after them. A run that never comes back (a reversal, another vehicle taking
         # the id, a merge lasting past the zone) stays, to be judged below.
         kept = np.flatnonzero(inside)
-        off_mask = off_line(
-            times_all[kept],
-            world_all[kept, 1],
-            cfg.off_line_m,
-            cfg.off_line_sigmas,
-            cfg.min_samples,
-        )
-        if np.any(~off_mask):
-            own = np.flatnonzero(~off_mask)
-            off_mask[: own[0]] = off_mask[own[-1] + 1 :] = False
-        off = kept[off_mask]
-        if len(off) <= (1.0 - cfg.min_clean_frac) * len(kept):
-            usable[off] = False
-            inside[off] = False
-            set_aside = np.concatenate([set_aside, off])
+        off = kept[
+            merge_run(
+                times_all[kept],
+                world_all[kept, 1],
+                cfg.off_line_m,
+                cfg.off_line_sigmas,
+                cfg.min_samples,
+                1.0 - cfg.min_clean_frac,
+            )
+        ]
+        usable[off] = False
+        inside[off] = False
+        set_aside = np.concatenate([set_aside, off])
 
         t, y, x = times_all[inside], world_all[inside, 1], world_all[inside, 0]
         boxes = boxes_all[inside]
@@ -307,58 +310,15 @@ class SpeedEstimator:
         if n < cfg.min_coverage * transit_frames:
             return reject("too_few_samples")
 
-        # Another vehicle taking over the id shows as a sudden position step (a
-        # discontinuity, unlike a reversal or an acceleration, which are gradual), a
-        # lateral step, or a box whose width and height change together.
         # Per-sample position noise from second differences: independent of how the
         # vehicle moves (a reversal or braking inflates line-fit residuals, not these).
         noise = step_noise(y)
-        jump = max(cfg.jump_m, cfg.jump_sigmas * noise)
-        w_box = boxes[:, 2] - boxes[:, 0]
-        h_box = boxes[:, 3] - boxes[:, 1]
         ppm = self.plane.pixels_per_metre(world_all[inside])
-        w_n, h_n = w_box / ppm, h_box / ppm  # perspective-normalised size (roughly metres)
-        # A box smaller than any vehicle is a piece of one - a plate, a light, a window
-        # that background subtraction kept while the body matched the road. Its bottom
-        # edge is above the road, so its projection runs ahead of the vehicle: a steady,
-        # self-consistent over-read (H / (H - h)) that no other check can see.
-        # A box cut by the view's edge shows only part of the vehicle: that dimension
-        # is judged on uncut boxes only, and not at all without a few of them.
-        for size, uncut, least in (
-            (w_n, side_ok, cfg.min_vehicle_width_m),
-            (h_n, top_ok, cfg.min_vehicle_height_m),
-        ):
-            if uncut.sum() >= 3 and float(np.median(size[uncut])) < least:
-                return reject("fragment")
-        r_w = np.exp(np.abs(np.diff(np.log(np.maximum(w_n, 1e-9)))))
-        r_h = np.exp(np.abs(np.diff(np.log(np.maximum(h_n, 1e-9)))))
-        # A step's departure from steady motion, between samples close in time (across a
-        # long gap the vehicle may legitimately have changed speed).
-        close = dt <= 2.5 * dt_med
-        step_dev = (np.diff(y) - fit.slope * dt)[close]
-        # Sizes and lateral positions are compared only between boxes not cut there.
-        w_pair = side_ok[1:] & side_ok[:-1]
-        h_pair = top_ok[1:] & top_ok[:-1]
-        both = w_pair & h_pair
-        if (
-            np.any(np.abs(step_dev) > jump)
-            or np.any(np.abs(np.diff(x)[close & w_pair]) > cfg.jump_m)
-            or np.any((r_w > cfg.size_jump_ratio) & (r_h > cfg.size_jump_ratio) & both)
-        ):
-            return reject("identity_switch")
-
-        # Occlusion or two vehicles merged into one box: the normalised area or the aspect
-        # ratio changes abruptly, or the box overlaps another track's.
-        area = w_n * h_n
-        r_area = np.exp(np.abs(np.diff(np.log(np.maximum(area, 1e-12)))))
-        aspect = w_box / np.maximum(h_box, 1e-9)
-        r_aspect = np.exp(np.abs(np.diff(np.log(np.maximum(aspect, 1e-9)))))
-        if (
-            np.any((r_area > cfg.area_change_ratio) & both)
-            or np.any((r_aspect > cfg.aspect_change_ratio) & both)
-            or np.any(overlap_all[inside] > cfg.overlap_iou)
-        ):
-            return reject("occlusion_or_merge")
+        reason = box_inconsistency(
+            t, y, x, boxes, ppm, side_ok, top_ok, overlap_all[inside], fit.slope, noise, cfg
+        )
+        if reason is not None:
+            return reject(reason)
 
         progress = y * sign
         back = np.maximum.accumulate(progress) - progress

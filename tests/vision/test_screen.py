@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cameras.vision.screen import clean_samples, off_line
+from cameras.vision.screen import clean_samples, merge_run, off_line
 
 N = 30
 
@@ -97,3 +97,24 @@ def test_a_vehicle_standing_in_the_zone_for_minutes_is_screened_quickly() -> Non
     y[4000:4030] += 3.0
     off = off_line(t, y, floor_m=0.5, sigmas=6.0)
     assert off[4000:4030].all() and off.sum() == 30
+
+
+def test_a_merge_run_the_track_comes_back_from_is_set_aside() -> None:
+    y = LINE.copy()
+    y[12:20] -= np.linspace(0.3, 4.0, 8)
+    aside = merge_run(T, y, floor_m=0.5, sigmas=6.0)
+    assert aside.tolist() == off_line(T, y, floor_m=0.5, sigmas=6.0).tolist()
+
+
+def test_a_run_at_the_end_of_the_zone_is_left_to_be_judged() -> None:
+    y = LINE.copy()
+    y[32:] += np.linspace(1.0, 6.0, 8)  # another vehicle took the id near the exit
+    assert off_line(T, y, floor_m=0.5, sigmas=6.0)[32:].all()
+    assert not merge_run(T, y, floor_m=0.5, sigmas=6.0).any()
+
+
+def test_a_run_longer_than_the_allowed_share_is_left_to_be_judged() -> None:
+    y = LINE.copy()
+    y[5:23] += 3.0  # 18 of 40 frames, bracketed by the vehicle's own
+    assert merge_run(T, y, floor_m=0.5, sigmas=6.0, max_share=0.5)[5:23].all()
+    assert not merge_run(T, y, floor_m=0.5, sigmas=6.0, max_share=0.4).any()
