@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.calibration import Calibration
+from cameras.vision.departure import DepartureWatch, zone_test
 from cameras.vision.detect import Detector, MotionDetector, make_detector
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.source import Frame, FrameSource
@@ -56,7 +57,9 @@ class StageTimings:
 class MeasurementPipeline:
     """Stateful per-camera pipeline: ``process(frame)`` returns the passages finished by it.
 
-    A track finishes once unmatched for ``lost_frames`` frames, or at :meth:`finish`.
+    A vehicle is measured once it has been out of the zone for ``departed_after_frames``
+    frames after being in it (see ``departure``; None: only when its track ends); any
+    other track when it finishes, unmatched for ``lost_frames`` frames, or at :meth:`finish`.
     With ``split_merged`` (the default) a detector that takes hints (the motion detector)
     is told where the tracks expect their vehicles, and splits a blob holding two of them
     (see ``hints``); off, each merged blob is one box.
@@ -73,6 +76,7 @@ class MeasurementPipeline:
         timestamp_sigma_s: float | None = None,
         stitch: StitchConfig | None = None,
         split_merged: bool = True,
+        departed_after_frames: int | None = 5,
     ) -> None:
         self.split_merged = split_merged
         self.calibration = calibration
@@ -97,6 +101,15 @@ class MeasurementPipeline:
             config=cfg,
         )
         self.stitcher = FragmentStitcher(self.estimator, stitch)
+        self.departures = (
+            DepartureWatch(
+                zone_test(calibration.plane, calibration.zone),
+                departed_after_frames,
+                seen=self.estimator.contact_seen,
+            )
+            if departed_after_frames
+            else None
+        )
         self.tracks_finished = 0
 
     def process(self, frame: Frame) -> list[Passage]:
@@ -118,6 +131,9 @@ class MeasurementPipeline:
         if self.observer is not None:
             self.observer(frame, active)
         passages = self._measure(finished, frame.t_s)
+        if self.departures is not None:
+            departed = self.departures.update(frame.index, self.tracker.active.values())
+            passages += self._measure_departed(departed)
         t3 = time.perf_counter()
         self.timings.frames += 1
         self.timings.add("detect", t1 - t0)
@@ -137,7 +153,23 @@ class MeasurementPipeline:
         """Passages of finished tracks; a fragment that an active track may continue (a
         vehicle lost while merged with a neighbour) waits for it (see ``stitch``)."""
         self.tracks_finished += len(tracks)
+        if self.departures is not None:
+            # Vehicles measured as they left the zone are not measured a second time.
+            rests = [self.departures.finished(t) for t in tracks]
+            tracks = [t for t in rests if t is not None]
         return self.stitcher.finished(tracks, self.tracker.active.values(), now_s)
+
+    def _measure_departed(self, tracks: list[Track]) -> list[Passage]:
+        """Valid passages of vehicles that just left the zone (see ``departure``). A
+        reading that fails a check waits for the track's end, through the stitcher."""
+        out: list[Passage] = []
+        assert self.departures is not None
+        for track in tracks:
+            passage = self.estimator.estimate(track)
+            if passage is not None and passage.valid:
+                self.departures.mark(track)
+                out.append(passage)
+        return out
 
 
 def min_blob_area_px(calibration: Calibration, min_area_m2: float = 0.3) -> float:

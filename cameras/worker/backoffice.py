@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -28,6 +27,7 @@ from cameras.services.counts import traffic_count_add
 from cameras.services.heartbeat import heartbeat_record, queue_depth
 from cameras.services.selftest import selftest_run
 from cameras.vision.calibration import Calibration
+from cameras.vision.departure import zone_test
 from cameras.vision.detect import Detector, make_detector
 from cameras.vision.evidence import warm_up
 from cameras.vision.pipeline import (
@@ -43,7 +43,6 @@ from cameras.vision.signing import (
     save_private_key,
 )
 from cameras.vision.source import FrameSource
-from cameras.vision.speed import points_in_polygon
 from cameras.vision.spool import Spool
 from cameras.worker.delivery import Delivery
 from cameras.worker.loop import CameraWorker, SourceLike, WorkerConfig, WorkerParts
@@ -253,11 +252,6 @@ def build_worker(
             seed_background_from_file(det, src.source)
         return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
 
-    def in_zone(boxes: np.ndarray) -> np.ndarray:
-        contact = np.c_[(boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]]
-        world = calibration.plane.image_to_world(contact)
-        return points_in_polygon(world, calibration.zone)
-
     def segment_start(src: SourceLike) -> datetime:
         if start_time is not None:
             return start_time
@@ -329,7 +323,7 @@ def build_worker(
     parts = WorkerParts(
         open_source=open_source,
         make_pipeline=make_pipeline,
-        in_zone=in_zone,
+        in_zone=zone_test(calibration.plane, calibration.zone),
         make_violation=make_violation,
         spool=spool,
         delivery=delivery,

@@ -26,8 +26,6 @@ from datetime import UTC, date, datetime
 from types import FrameType
 from typing import Any, Protocol
 
-import numpy as np
-
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.pipeline import MeasurementPipeline, Observer
 from cameras.vision.source import Frame, SourceStats
@@ -69,7 +67,6 @@ class WorkerConfig:
     reconnect_max_s: float = 60.0
     drain_timeout_s: float = 10.0
     detector: str = ""
-    departed_after_frames: int = 5  # out of the zone this long after being in it: measure
     evidence_queue: int = 4  # violations waiting for evidence before the loop waits
     selftest_seconds: float = 3.0
 
@@ -140,13 +137,6 @@ class CameraWorker:
         self._source_stats: SourceStats | None = None
         self._last_beat = 0.0
         self._last_counts = time.monotonic()
-        self._measured_early: set[int] = set()
-        # Tracks first seen already inside the zone may be the continuation of a vehicle
-        # whose track broke mid-zone; the pipeline stitches those to their first part, so
-        # they are left to it rather than measured early (which would count one vehicle
-        # twice, or hide the stitched, whole-zone measurement).
-        self._born_inside: set[int] = set()
-        self._zone_state: dict[int, tuple[bool, int]] = {}  # track -> (was in zone, frames out)
 
     # -- lifecycle -------------------------------------------------------------------------
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
@@ -253,24 +243,18 @@ class CameraWorker:
             if self.selftest is not None:
                 complete = outcome == "ended" and not self.config.live
                 self.selftest.segment_ended(src.stats.nominal_fps, complete=complete)
-            # Vehicles still in the zone when the segment ends are measured now, so a
+            # Vehicles still in view when the segment ends are measured now, so a
             # shutdown or a dropped stream loses no finished passage.
             for passage in pipe.finish():
-                if passage.track_id not in self._measured_early:
-                    self._passage(passage, start)
-            self._measured_early.clear()
-            self._born_inside.clear()
-            self._zone_state.clear()
+                self._passage(passage, start)
             self.ring.clear()
         return outcome
 
     def _frame(self, pipe: MeasurementPipeline, frame: Frame, start: datetime) -> None:
+        # The pipeline reports a vehicle as soon as it has left the zone (see
+        # ``departure``): that cuts the time to a stored violation and frees its frames.
         for passage in pipe.process(frame):
-            if passage.track_id in self._measured_early:
-                self._measured_early.discard(passage.track_id)
-                continue
             self._passage(passage, start)
-        self._measure_departed(pipe, frame, start)
         self.ring.prune(set(pipe.tracker.active))
         self.stats.frames += 1
         self.stats._window_frames += 1
@@ -281,45 +265,6 @@ class CameraWorker:
         if now - self._last_counts >= self.config.counts_every_s:
             self._flush_counts()
         self._beat(self._status)
-
-    def _measure_departed(self, pipe: MeasurementPipeline, frame: Frame, start: datetime) -> None:
-        """Measure a vehicle as soon as it has left the zone.
-
-        The tracker ends a track only once the vehicle is lost, which for traffic driving
-        away can be seconds after it left the zone (it stays visible up the road). The
-        estimate uses only the samples inside the zone, so it is the same now; measuring
-        now cuts the time to a stored violation and frees the vehicle's frames sooner.
-        The passage the pipeline later reports for the same track is then ignored.
-        """
-        active = pipe.tracker.active
-        matched = [
-            t
-            for tid, t in active.items()
-            if tid not in self._measured_early and t.samples[-1].frame_index == frame.index
-        ]
-        if matched:
-            boxes = np.array([t.samples[-1].xyxy for t in matched], dtype=np.float64)
-            for track, inside in zip(matched, self.parts.in_zone(boxes), strict=True):
-                if track.track_id not in self._zone_state and len(track.samples) == 1 and inside:
-                    self._born_inside.add(track.track_id)
-                if track.track_id in self._born_inside:
-                    continue
-                was_in, streak = self._zone_state.get(track.track_id, (False, 0))
-                if inside:
-                    self._zone_state[track.track_id] = (True, 0)
-                elif was_in:
-                    self._zone_state[track.track_id] = (True, streak + 1)
-                    if streak + 1 >= self.config.departed_after_frames:
-                        passage = pipe.estimator.estimate(track)
-                        self._measured_early.add(track.track_id)
-                        self._zone_state.pop(track.track_id, None)
-                        if passage is not None:
-                            self._passage(passage, start)
-        live = set(active)
-        self._measured_early &= live
-        self._born_inside &= live
-        for tid in [t for t in self._zone_state if t not in live]:
-            del self._zone_state[tid]
 
     def _passage(self, passage: Passage, start: datetime) -> None:
         self.stats.passages += 1

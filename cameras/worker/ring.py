@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
+from cameras.vision.departure import ZoneTest
 from cameras.vision.source import Frame
 from cameras.vision.track import Track
 
 log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
-# boxes (N, 4) xyxy -> (N,) bool: the box's road-contact point lies in the zone
-ZoneTest = Callable[[NDArray[np.float64]], NDArray[np.bool_]]
 
 
 @dataclass

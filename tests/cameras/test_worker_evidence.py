@@ -8,20 +8,22 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
+from cameras.vision.calibration import Calibration
+from cameras.vision.departure import zone_test
+from cameras.vision.pipeline import MeasurementPipeline
 from cameras.vision.source import Frame
-from cameras.vision.speed import Passage, SpeedConfig
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.speed import Passage
 from cameras.worker.builder import evidence_frames
 from cameras.worker.loop import CameraWorker
 from cameras.worker.ring import HeldFrame
 from cameras.worker.violation import ViolationDraft
 from tests.cameras.test_worker_loop import FakePipeline, FakeSource, _passage, _worker
+from tests.vision.test_departure import AWAY, CAM, SCENE, ScriptedDetector, last_zone_frame
 
 
 class SlowBuilds:
@@ -134,54 +136,27 @@ def test_only_the_entry_exit_and_largest_frames_go_to_the_evidence_thread() -> N
     assert [h.frame.index for h in evidence_frames(wider, held)] == [0, 1, 7]
 
 
-def _in_zone(boxes: Any) -> Any:
-    return (boxes[:, 3] > 100) & (boxes[:, 3] < 200)
-
-
-class DepartingVehicle(FakePipeline):
-    """One speeder: before the zone (box bottom at y=250) for frames 0-1, in the zone
-    (bottom 150) for frames 2-4, then driving on up the road, out of the zone (bottom 50).
-    The tracker ends its track at ``lost_at``, or never (still open when the segment ends).
-    With ``born_inside`` the track starts in the zone: a fragment the pipeline stitches."""
-
-    def __init__(self, lost_at: int | None, born_inside: bool = False) -> None:
-        super().__init__()
-        self.lost_at = lost_at
-        self.born_inside = born_inside
-        self.track = Track(7, [])
-        self.estimator = SimpleNamespace(config=SpeedConfig(), estimate=self._estimate)
-
-    def _estimate(self, track: Track) -> Passage:
-        return _passage(track_id=track.track_id, speed=90.0)
-
-    def process(self, frame: Frame) -> list[Passage]:
-        if self.lost_at is not None and frame.index >= self.lost_at:
-            if self.tracker.active.pop(7, None) is not None:
-                return [self._estimate(self.track)]  # what the pipeline reports, late
-            return []
-        before = 150.0 if self.born_inside else 250.0
-        bottom = before if frame.index < 2 else 150.0 if frame.index < 5 else 50.0
-        self.track.samples.append(TrackSample(frame.index, frame.t_s, (0, 0, 10, bottom), 0.9))
-        self.tracker.active[7] = self.track
-        return []
-
-    def finish(self) -> list[Passage]:
-        done = list(self.tracker.active.values())
-        self.tracker.active.clear()
-        return [self._estimate(t) for t in done]
-
-
-@pytest.mark.parametrize("lost_at", [40, None], ids=["track-ends-later", "segment-ends-first"])
-def test_a_vehicle_measured_as_it_leaves_the_zone_is_one_passage(
+@pytest.mark.parametrize("lost_at", [45, None], ids=["track-ends-later", "segment-ends-first"])
+def test_a_vehicle_is_handed_over_as_it_leaves_the_zone_and_counted_once(
     tmp_path: Path, lost_at: int | None
 ) -> None:
+    """The real pipeline (scripted boxes in, ByteTrack, the estimator) reports the vehicle
+    on its fifth frame out of the zone; the worker builds its evidence then, once."""
+    calibration = Calibration.from_dict(SCENE.calibration())
+
+    def make_pipeline(src: Any, observer: Any) -> MeasurementPipeline:
+        detector = ScriptedDetector([(AWAY, range(0, lost_at or 60))])
+        size = (CAM.width, CAM.height)
+        return MeasurementPipeline(calibration, detector, frame_size=size, observer=observer)
+
     def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
+        assert held, "the ring held the vehicle's zone frames"
         return ViolationDraft(f"ev-{passage.track_id}-{len(handed_over)}", {}, b"pkg")
 
     counted: list[Any] = []
-    worker, _ = _worker(tmp_path, [FakeSource(60)], live=False,
-                        pipelines=[DepartingVehicle(lost_at)], in_zone=_in_zone,
-                        make_violation=make_violation)  # fmt: skip
+    worker, _ = _worker(tmp_path, [FakeSource(60)], live=False, make_violation=make_violation,
+                        in_zone=zone_test(calibration.plane, calibration.zone))  # fmt: skip
+    worker.parts.make_pipeline = make_pipeline
     handed_over: list[int] = []  # the frame the loop was on when it handed a violation over
     submit = worker.builder.submit
 
@@ -193,36 +168,9 @@ def test_a_vehicle_measured_as_it_leaves_the_zone_is_one_passage(
     worker.parts.flush_counts = counted.extend
     assert worker.run() == 0
     assert worker.stats.passages == 1 and worker.stats.enforceable == 1
-    # Handed over on the fifth frame out of the zone (frame 9), not when the track ended;
-    # and only once, with distinct ids per hand-over, so the spool could not hide a repeat.
-    assert handed_over == [9] and worker.builder.spooled == 1
-    ((_, counts),) = counted
-    assert counts.vehicles == 1
-
-
-def test_a_track_born_inside_the_zone_is_left_to_the_pipeline_and_counted_once(
-    tmp_path: Path,
-) -> None:
-    counted: list[Any] = []
-
-    def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
-        return ViolationDraft("ev-born", {}, b"pkg")
-
-    worker, _ = _worker(tmp_path, [FakeSource(60)], live=False,
-                        pipelines=[DepartingVehicle(40, born_inside=True)], in_zone=_in_zone,
-                        make_violation=make_violation)  # fmt: skip
-    handed_over: list[int] = []
-    submit = worker.builder.submit
-
-    def recording_submit(*args: Any) -> None:
-        handed_over.append(worker.stats.frames)
-        submit(*args)
-
-    worker.builder.submit = recording_submit  # type: ignore[method-assign,assignment]
-    worker.parts.flush_counts = counted.extend
-    assert worker.run() == 0
-    # Not measured as it left the zone (frame 9) but when the pipeline reported it.
-    assert handed_over == [40] and worker.stats.passages == 1
+    # Handed over on the fifth frame out of the zone, not when the track ended; and only
+    # once, with distinct ids per hand-over, so the spool could not hide a repeat.
+    assert handed_over == [last_zone_frame(AWAY) + 5] and worker.builder.spooled == 1
     ((_, counts),) = counted
     assert counts.vehicles == 1
 
