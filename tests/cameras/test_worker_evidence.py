@@ -15,15 +15,23 @@ import pytest
 
 from cameras.vision.calibration import Calibration
 from cameras.vision.departure import zone_test
+from cameras.vision.evidence import make_event_id
 from cameras.vision.pipeline import MeasurementPipeline
 from cameras.vision.source import Frame
 from cameras.vision.speed import Passage
 from cameras.worker.builder import evidence_frames
 from cameras.worker.loop import CameraWorker
 from cameras.worker.ring import HeldFrame
-from cameras.worker.violation import ViolationDraft
+from cameras.worker.violation import ViolationDraft, utc_at
 from tests.cameras.test_worker_loop import FakePipeline, FakeSource, _passage, _worker
-from tests.vision.test_departure import AWAY, CAM, SCENE, ScriptedDetector, last_zone_frame
+from tests.vision.test_departure import (
+    AWAY,
+    CAM,
+    SCENE,
+    Reversing,
+    ScriptedDetector,
+    last_zone_frame,
+)
 
 
 class SlowBuilds:
@@ -173,6 +181,28 @@ def test_a_vehicle_is_handed_over_as_it_leaves_the_zone_and_counted_once(
     assert handed_over == [last_zone_frame(AWAY) + 5] and worker.builder.spooled == 1
     ((_, counts),) = counted
     assert counts.vehicles == 1
+
+
+def test_a_vehicle_back_in_the_zone_after_its_reading_is_a_second_event(tmp_path: Path) -> None:
+    """One track id, two passes through the zone over the limit (90 km/h away, then 72
+    km/h backing): two passages, two violations with their own event ids."""
+    calibration = Calibration.from_dict(SCENE.calibration())
+
+    def make_pipeline(src: Any, observer: Any) -> MeasurementPipeline:
+        size = (CAM.width, CAM.height)
+        return MeasurementPipeline(calibration, Reversing(back_ms=-20.0), frame_size=size,
+                                   observer=observer)  # fmt: skip
+
+    def make_violation(passage: Passage, held: list[HeldFrame], start: datetime) -> ViolationDraft:
+        first_seen = utc_at(start, passage.times_s[0])
+        return ViolationDraft(make_event_id("cam-x", passage.track_id, first_seen), {}, b"pkg")
+
+    worker, _ = _worker(tmp_path, [FakeSource(200)], live=False, make_violation=make_violation,
+                        in_zone=zone_test(calibration.plane, calibration.zone))  # fmt: skip
+    worker.parts.make_pipeline = make_pipeline
+    assert worker.run() == 0
+    assert worker.stats.passages == 2 and worker.stats.enforceable == 2
+    assert len({e.event_id for e in worker.parts.spool.pending()}) == 2
 
 
 def test_the_evidence_thread_warms_up_before_its_first_build(tmp_path: Path) -> None:

@@ -191,3 +191,30 @@ def test_a_track_never_in_the_zone_never_departs() -> None:
 def test_the_watch_needs_at_least_one_frame_out() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         DepartureWatch(_in_band, after_frames=0)
+
+
+class Reversing(ScriptedDetector):
+    """One vehicle: drives away through the zone at 90 km/h, then from frame 50, beyond
+    the zone, backs through it towards the camera at 36 km/h, under one track id."""
+
+    AT = 50
+
+    def __init__(self, back_ms: float = -10.0) -> None:
+        back_from = AWAY.y0 + AWAY.speed_ms * self.AT / FPS
+        backing = Vehicle(x=AWAY.x, y0=back_from, speed_ms=back_ms, t_start=self.AT / FPS)
+        super().__init__([(AWAY, range(0, self.AT + 1)), (backing, range(self.AT + 1, 200))])
+
+
+def test_a_vehicle_back_in_the_zone_after_its_reading_is_measured_again_on_its_new_frames() -> None:
+    calibration = Calibration.from_dict(SCENE.calibration())
+    pipe = MeasurementPipeline(calibration, Reversing(), frame_size=(CAM.width, CAM.height))
+    during = [p for i in range(200) for p in pipe.process(Frame(i, i / FPS, IMAGE))]
+    during += pipe.finish()
+    assert [(p.track_id, p.direction, round(p.speed_kmh)) for p in during if p.valid] == [
+        (during[0].track_id, "away", 90),
+        (during[0].track_id, "toward", 36),
+    ]
+    assert len(during) == 2  # nothing else reported
+    # The second reading rests on the backing frames only.
+    assert min(during[1].frame_indices) > max(during[0].frame_indices)
+    assert min(during[1].frame_indices) > Reversing.AT
