@@ -130,11 +130,6 @@ class SpeedEstimator:
         """Boxes whose bottom edge - where the vehicle stands - is inside the view."""
         return np.asarray(~self._clipped_edges(boxes)[0])
 
-    def _clipped(self, boxes: FloatArray) -> BoolArray:
-        """Boxes cut by any edge of the detector's view."""
-        bottom, sides, top = self._clipped_edges(boxes)
-        return np.asarray(bottom | sides | top)
-
     def _clipped_edges(self, boxes: FloatArray) -> tuple[BoolArray, BoolArray, BoolArray]:
         """(bottom, left or right, top) edge of each box on the edge of the detector's view.
 
