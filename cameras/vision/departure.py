@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.geometry import RoadPlane, points_in_polygon
+from cameras.vision.geometry import RoadPlane, box_contacts, points_in_polygon
 from cameras.vision.track import Track
 
 # boxes (N, 4) xyxy -> (N,) bool: the box's road-contact point lies in the zone
@@ -39,9 +39,7 @@ def zone_test(plane: RoadPlane, zone: NDArray[np.float64]) -> ZoneTest:
     polygon = np.asarray(zone, dtype=np.float64)
 
     def in_zone(boxes: NDArray[np.float64]) -> NDArray[np.bool_]:
-        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-        contact = np.c_[(boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]]
-        return points_in_polygon(plane.image_to_world(contact), polygon)
+        return points_in_polygon(plane.image_to_world(box_contacts(boxes)), polygon)
 
     return in_zone
 

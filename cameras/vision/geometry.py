@@ -351,6 +351,13 @@ class RoadPlane:
         return float(np.std(dist) / base)
 
 
+def box_contacts(boxes: FloatArray) -> FloatArray:
+    """Image road-contact points of (N, 4) xyxy boxes: each box's bottom-centre, where a
+    vehicle stands on the road (its centre is on the body, above the road)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return np.asarray(np.c_[(boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]], dtype=np.float64)
+
+
 # -- road-plane polygons (the measurement zone) ---------------------------------------------
 def points_in_polygon(points: FloatArray, poly: FloatArray) -> BoolArray:
     """Even-odd ray casting, vectorised over points and edges."""

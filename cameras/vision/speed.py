@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from cameras.vision.consistency import box_inconsistency
 from cameras.vision.fit import LineFit, robust_line_fit, step_noise
-from cameras.vision.geometry import RoadPlane, points_in_polygon, zone_extent_at
+from cameras.vision.geometry import RoadPlane, box_contacts, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
 from cameras.vision.screen import clean_samples, merge_run
 from cameras.vision.track import Track
@@ -95,7 +95,7 @@ class SpeedEstimator:
     # -- per-sample quantities -----------------------------------------------------------
     def contact_points(self, boxes: FloatArray) -> FloatArray:
         """Image road-contact points: bottom-centre of each (N, 4) xyxy box."""
-        return np.c_[(boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]]
+        return box_contacts(boxes)
 
     def road_positions(
         self, boxes: FloatArray, usable: BoolArray, whole: BoolArray | None = None
