@@ -8,6 +8,7 @@ straight lane lines into a scale error that grows towards the image corners.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -308,6 +309,15 @@ class RoadPlane:
         bad = ~self.in_front(np.c_[np.full(len(y), x), np.nan_to_num(y)])
         y[bad] = np.nan
         return np.asarray(y, dtype=np.float64)
+
+    def row_shift_change(self, ends: FloatArray, lateral_m: float, shift_px: float) -> float:
+        """Change (m) of the along-road distance between two image points when both move
+        ``shift_px`` down the image: what a constant pixel offset of a box bottom does to
+        a measured distance, since a pixel spans more road far away than near."""
+        shifted = np.asarray(ends, dtype=np.float64) + np.array([0.0, shift_px])
+        y = self.along_road_at_row(np.vstack([ends, shifted]), lateral_m)
+        change = (y[3] - y[2]) - (y[1] - y[0])
+        return float(abs(change)) if math.isfinite(change) else float("inf")
 
     def perturbed_homographies(
         self, sigma_m: float, n: int = 200, seed: int = 0

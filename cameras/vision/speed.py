@@ -15,7 +15,7 @@ calibration uncertainty over the travelled distance, and timestamp jitter.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,14 +118,6 @@ class SpeedEstimator:
             world = np.c_[world[:, 0], self.plane.along_road_at_row(contact, lateral)]
         return np.asarray(world, dtype=np.float64)
 
-    def _pixel_bias_speed(self, ends: FloatArray, lateral_m: float, bias_px: float) -> float:
-        """Change (m) of the distance between two contact points when both box bottoms are
-        ``bias_px`` lower in the image: what a constant pixel offset does to a speed."""
-        shifted = ends + np.array([0.0, bias_px])
-        y = self.plane.along_road_at_row(np.vstack([ends, shifted]), lateral_m)
-        change = (y[3] - y[2]) - (y[1] - y[0])
-        return float(abs(change)) if math.isfinite(change) else float("inf")
-
     def contact_seen(self, boxes: FloatArray) -> BoolArray:
         """Boxes whose bottom edge - where the vehicle stands - is inside the view."""
         return np.asarray(~self._clipped_edges(boxes)[0])
@@ -150,13 +142,17 @@ class SpeedEstimator:
         )
 
     def _clean(
-        self, boxes: FloatArray, world: FloatArray, whole: BoolArray, overlap: FloatArray
+        self,
+        boxes: FloatArray,
+        world: FloatArray,
+        whole: BoolArray,
+        overlap: FloatArray,
+        cfg: SpeedConfig,
     ) -> BoolArray:
         """Samples whose box shows the vehicle alone (see :func:`clean_samples`)."""
         ppm = self.plane.pixels_per_metre(world)
         w_n = (boxes[:, 2] - boxes[:, 0]) / ppm
         h_n = (boxes[:, 3] - boxes[:, 1]) / ppm
-        cfg = self.config
         return clean_samples(
             w_n * h_n,
             w_n / np.maximum(h_n, 1e-9),
@@ -184,14 +180,20 @@ class SpeedEstimator:
         passage = self._estimate(track)
         if passage is not None and passage.reject_reason == "fragment":
             whole = track.with_shade_contact()
-            retry = self._estimate(whole) if whole is not None else None
+            retry = self._estimate(whole, shade_contact=True) if whole is not None else None
             if retry is not None and retry.valid:
                 retry.details["contact_from_shade"] = 1.0
                 return retry
         return passage
 
-    def _estimate(self, track: Track) -> Passage | None:
+    def _estimate(self, track: Track, shade_contact: bool = False) -> Passage | None:
         cfg = self.config
+        if shade_contact:
+            # The box's top is a fragment's (a window, a light bar), which comes and goes
+            # while the contact below it - a point of the face's bottom edge or of the
+            # vehicle's own cast shadow - moves with the vehicle: box size changes say
+            # nothing here. Steps, overlaps and the halves still judge the contact.
+            cfg = replace(cfg, area_change_ratio=math.inf, aspect_change_ratio=math.inf)
         if len(track.samples) < 3:
             return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)
         boxes_all = track.boxes()
@@ -218,7 +220,9 @@ class SpeedEstimator:
         # blob, partly hidden) are set aside when the rest of the track agrees on its size.
         # Judged over the whole track, so the frames before and after the zone vote too.
         seen = np.flatnonzero(usable)
-        clean = self._clean(boxes_all[seen], world_all[seen], whole_all[seen], overlap_all[seen])
+        clean = self._clean(
+            boxes_all[seen], world_all[seen], whole_all[seen], overlap_all[seen], cfg
+        )
         set_aside = seen[~clean & inside[seen]]
         if len(set_aside) > (1.0 - cfg.min_clean_frac) * int(inside.sum()):
             set_aside = seen[:0]  # mostly not the vehicle's own box: judged (rejected) below
@@ -359,7 +363,7 @@ class SpeedEstimator:
         # Timestamp jitter, independent per frame, propagated like position noise through
         # the half's regression (every sample pins the slope, not only the two ends).
         u_time = v * cfg.timestamp_sigma_s / math.sqrt(max(float((th**2).sum()), 1e-12))
-        u_px = self._pixel_bias_speed(ends, world_x, cfg.contact_bias_px) / max(dur, 1e-6)
+        u_px = self.plane.row_shift_change(ends, world_x, cfg.contact_bias_px) / max(dur, 1e-6)
         u = math.sqrt(u_fit**2 + u_cal**2 + u_time**2 + u_px**2)
         # The lower half is reported on purpose, so the reading sits |v1 - v2| / 2 below
         # the mean of the halves: that deliberate offset belongs in an honest U too.

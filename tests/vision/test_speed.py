@@ -143,6 +143,61 @@ def test_a_fragment_is_measured_again_from_the_shaded_face_below_it() -> None:
     assert p.details["contact_from_shade"] == 1.0
 
 
+def flickering(track: Track, widths: tuple[float, ...] = (1.0, 1.45, 2.1)) -> Track:
+    """``track`` with its boxes widened in turn by ``widths``: lamps and mirrors beside a
+    window kept in one frame and lost in the next, as background subtraction keeps and
+    drops the pieces of a road-grey body. No width holds a majority of the frames."""
+
+    def widened(s: TrackSample, k: float) -> TrackSample:
+        x1, y1, x2, y2 = s.xyxy
+        half = 0.5 * k * (x2 - x1)
+        mid = 0.5 * (x1 + x2)
+        return replace(s, xyxy=(mid - half, y1, mid + half, y2))
+
+    return Track(
+        track.track_id,
+        [widened(s, widths[i % len(widths)]) for i, s in enumerate(track.samples)],
+        dict(track.class_votes),
+    )
+
+
+def test_the_second_guess_is_judged_on_its_contact_not_on_the_pieces_above_it() -> None:
+    # The fragment's width jumps as pieces come and go; the face's bottom edge below it
+    # moves with the van. Box-size steps would call that a merge; the contact says not.
+    window = replace(AWAY, width=1.6, length=0.05, height=0.5, z0=1.2)
+    van = replace(AWAY, width=2.0, height=2.4)
+    track = flickering(vehicle_track(CAM, window, TIMES))
+    assert measure(track).reject_reason == "fragment"
+    p = measure(with_second_guess(track, vehicle_track(CAM, van, TIMES)))
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+    assert p.details["contact_from_shade"] == 1.0
+
+
+def test_a_second_guess_that_jumps_to_another_vehicle_is_not_believed() -> None:
+    # Halfway through the zone the shadow run below the window reaches a car 4 m ahead.
+    window = replace(AWAY, width=1.6, length=0.05, height=0.5, z0=1.2)
+    van = vehicle_track(CAM, replace(AWAY, width=2.0, height=2.4), TIMES)
+    ahead = vehicle_track(CAM, replace(AWAY, y0=AWAY.y0 + 4.0), TIMES)
+    half = len(TIMES) // 2
+    bottoms = Track(van.track_id, van.samples[:half] + ahead.samples[half:], {})
+    p = measure(with_second_guess(vehicle_track(CAM, window, TIMES), bottoms))
+    assert not p.valid
+    assert p.reject_reason == "fragment"  # the first verdict stands
+    assert "contact_from_shade" not in p.details
+
+
+@pytest.mark.xfail(strict=True, reason="the fragment guard judges a box's size only")
+def test_a_piece_as_tall_as_a_vehicle_but_above_the_road_is_not_measured() -> None:
+    # Window and roof of a road-grey van kept together, the face below them lost: the box
+    # is as tall as a car, its bottom 1.2 m up, and its projection runs ahead of the van
+    # by H / (H - h). Accepted behaviour today: a valid reading about 20 % over. Comparing
+    # with the second guess below the box was tried and not kept: on the China clip that
+    # guess drifted towards the box bottom and rejected a plausible reading.
+    p = measure(vehicle_track(CAM, replace(AWAY, width=1.8, length=0.6, height=1.2, z0=1.2), TIMES))
+    assert not p.valid
+
+
 def test_a_fragment_stays_rejected_when_the_second_guess_is_no_better() -> None:
     plate = replace(AWAY, width=0.52, length=0.05, height=0.12, z0=0.5)
     track = vehicle_track(CAM, plate, TIMES)
