@@ -132,6 +132,22 @@ def error_stats(errors: list[float]) -> dict[str, float | None]:
     }
 
 
+def coverage_by(results: list[dict[str, Any]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Unoccluded vehicles measured / present, per kind and per body colour: a hard
+    colour (road-grey on asphalt) must show up as such, not hide in the total."""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for field in ("kind", "colour"):
+        seen: Counter[str] = Counter()
+        ok: Counter[str] = Counter()
+        for r in results:
+            for v in r["vehicles"]:
+                if v.get("fully_visible"):
+                    seen[str(v.get(field))] += 1
+                    ok[str(v.get(field))] += bool(v.get("valid"))
+        out[field] = {k: (ok[k], seen[k]) for k in sorted(seen)}
+    return out
+
+
 def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, Any]:
     from benchmarks.peer import PeerSpeed
 
@@ -172,6 +188,7 @@ def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, 
         row: dict[str, Any] = {
             "id": v["id"],
             "kind": v["kind"],
+            "colour": v.get("colour"),
             "true_kmh": v["speed_kmh"],
             "direction": v["direction"],
             "lane_x_m": v["lane_x_m"],
@@ -299,6 +316,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     print(table(rows, hdr))
     print("reject reasons (ours):", overall["reject_reasons"] or "none")
+    overall["measured_by"] = coverage_by(results)
+    for field, shares in overall["measured_by"].items():
+        print(f"measured by {field}:", ", ".join(f"{k} {m}/{n}" for k, (m, n) in shares.items()))
     o = overall["ours"]
     verdict = {
         "mae_ok": o["mae_kmh"] is not None and o["mae_kmh"] <= TARGETS["mae_kmh"],
