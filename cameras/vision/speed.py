@@ -192,8 +192,13 @@ class SpeedEstimator:
             # The box's top is a fragment's (a window, a light bar), which comes and goes
             # while the contact below it - a point of the face's bottom edge or of the
             # vehicle's own cast shadow - moves with the vehicle: box size changes say
-            # nothing here. Steps, overlaps and the halves still judge the contact.
-            cfg = replace(cfg, area_change_ratio=math.inf, aspect_change_ratio=math.inf)
+            # nothing here. Nor does its height, which spans the piece and the face below
+            # it (a van's lamps over its lower face: 0.75 m), not the vehicle. Width,
+            # steps, overlaps and the halves still judge the contact.
+            off = math.inf
+            cfg = replace(
+                cfg, area_change_ratio=off, aspect_change_ratio=off, min_vehicle_height_m=0
+            )
         if len(track.samples) < 3:
             return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)
         boxes_all = track.boxes()
