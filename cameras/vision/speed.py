@@ -195,9 +195,9 @@ class SpeedEstimator:
             # nothing here. Nor does its height, which spans the piece and the face below
             # it (a van's lamps over its lower face: 0.75 m), not the vehicle. Width,
             # steps, overlaps and the halves still judge the contact.
-            off = math.inf
+            never = math.inf
             cfg = replace(
-                cfg, area_change_ratio=off, aspect_change_ratio=off, min_vehicle_height_m=0
+                cfg, area_change_ratio=never, aspect_change_ratio=never, min_vehicle_height_m=0
             )
         if len(track.samples) < 3:
             return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)
