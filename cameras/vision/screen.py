@@ -132,15 +132,20 @@ def merge_run(
     sigmas: float,
     min_samples: int = 6,
     max_share: float = 0.4,
+    cut: BoolArray | None = None,
 ) -> BoolArray:
     """The samples a merge dragged off the line (:func:`off_line`) that can be set aside:
     only runs the track comes back to the line after, and only while they are at most
     ``max_share`` of the samples. A run at either end (a reversal, another vehicle
-    taking the id, a merge lasting past the zone) is kept, for the estimator to judge."""
+    taking the id, a merge lasting past the zone) is kept, for the estimator to judge,
+    unless every box in it is ``cut`` by the side of the view: a vehicle leaving the
+    view sideways loses its lowest corner first, and its box bottom climbs the body."""
     off = off_line(t, y, floor_m, sigmas, min_samples)
     if np.any(~off):
         own = np.flatnonzero(~off)
-        off[: own[0]] = off[own[-1] + 1 :] = False
+        for end in (slice(None, own[0]), slice(own[-1] + 1, None)):
+            if cut is None or not np.all(cut[end]):
+                off[end] = False
     if off.sum() > max_share * len(off):
         off[:] = False
     return off

@@ -236,7 +236,8 @@ class SpeedEstimator:
         # A merge that crept in over several frames: set aside the frames off the line the
         # rest agree on, while they are a minority and the track comes back to the line
         # after them. A run that never comes back (a reversal, another vehicle taking
-        # the id, a merge lasting past the zone) stays, to be judged below.
+        # the id, a merge lasting past the zone) stays, to be judged below, unless every
+        # box in it is cut by the view's side (its lowest corner has left the picture).
         kept = np.flatnonzero(inside)
         off = kept[
             merge_run(
@@ -246,6 +247,7 @@ class SpeedEstimator:
                 cfg.off_line_sigmas,
                 cfg.min_samples,
                 1.0 - cfg.min_clean_frac,
+                cut_side[kept],
             )
         ]
         usable[off] = False

@@ -113,6 +113,18 @@ def test_a_run_at_the_end_of_the_zone_is_left_to_be_judged() -> None:
     assert not merge_run(T, y, floor_m=0.5, sigmas=6.0).any()
 
 
+def test_a_run_at_the_end_cut_by_the_side_of_the_view_is_set_aside() -> None:
+    # Leaving the view sideways, the box loses the vehicle's lowest corner first and its
+    # bottom climbs the body: the run is explained, and set aside.
+    y = LINE.copy()
+    y[34:] += np.linspace(0.8, 3.0, 6)
+    cut = np.zeros(len(T), bool)
+    cut[34:] = True
+    assert merge_run(T, y, floor_m=0.5, sigmas=6.0, cut=cut)[34:].all()
+    cut[34] = False  # one box in the run still whole: the climb is not explained
+    assert not merge_run(T, y, floor_m=0.5, sigmas=6.0, cut=cut).any()
+
+
 def test_a_run_longer_than_the_allowed_share_is_left_to_be_judged() -> None:
     y = LINE.copy()
     y[5:23] += 3.0  # 18 of 40 frames, bracketed by the vehicle's own

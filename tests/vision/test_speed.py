@@ -295,6 +295,37 @@ def test_a_track_that_leaves_the_line_for_good_is_not_measured() -> None:
     assert not measure(track).valid
 
 
+def leaving_sideways(track: Track, right: float, cut: bool = True) -> Track:
+    """``track`` once past the zone (1.5 s on) as a box leaving the view through its
+    right edge ``right`` (with ``cut``): the lowest corner is gone first, so the box
+    bottom climbs the body, 2 % of the picture's height more each frame, and maps back
+    into the zone."""
+    samples: list[TrackSample] = []
+    for s in track.samples:
+        x1, y1, x2, y2 = s.xyxy
+        if s.t_s >= 1.5:
+            y2 -= 0.02 * (len([o for o in samples if o.t_s >= 1.5]) + 1) * CAM.height
+            x2 = right if cut else x2
+        samples.append(replace(s, xyxy=(x1, y1, x2, y2)))
+    return Track(track.track_id, samples, dict(track.class_votes))
+
+
+def test_a_vehicle_leaving_the_view_sideways_is_measured_before_its_corner_left() -> None:
+    right = 805.0  # the detector's view ends here; the vehicle is wholly inside before
+    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=(0.0, 0.0, right, CAM.height))
+    p = est.estimate(leaving_sideways(vehicle_track(CAM, TOWARD, TIMES), right))
+    assert p is not None and p.valid, p and p.reject_reason
+    assert p.speed_kmh == pytest.approx(72.0, abs=0.1)
+    assert p.details["samples_set_aside"] > 0
+
+
+def test_a_box_bottom_climbing_back_inside_the_view_is_still_judged() -> None:
+    right = 805.0
+    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=(0.0, 0.0, right, CAM.height))
+    p = est.estimate(leaving_sideways(vehicle_track(CAM, TOWARD, TIMES), right, cut=False))
+    assert p is not None and (p.valid, p.reject_reason) == (False, "non_monotonic")
+
+
 def test_it_rejects_a_box_merged_with_a_neighbour_for_most_of_the_zone() -> None:
     track = merged(vehicle_track(CAM, AWAY, TIMES), range(14, 40))
     p = measure(track)
