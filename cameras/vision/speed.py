@@ -233,23 +233,18 @@ class SpeedEstimator:
             set_aside = seen[:0]  # mostly not the vehicle's own box: judged (rejected) below
         usable[set_aside] = False
         inside[set_aside] = False
-        # A merge that crept in over several frames: set aside the frames off the line the
-        # rest agree on, while they are a minority and the track comes back to the line
-        # after them. A run that never comes back (a reversal, another vehicle taking
-        # the id, a merge lasting past the zone) stays, to be judged below, unless every
-        # box in it is cut by the view's side (its lowest corner has left the picture).
-        kept = np.flatnonzero(inside)
-        off = kept[
-            merge_run(
-                times_all[kept],
-                world_all[kept, 1],
-                cfg.off_line_m,
-                cfg.off_line_sigmas,
-                cfg.min_samples,
-                1.0 - cfg.min_clean_frac,
-                cut_side[kept],
-            )
-        ]
+        # A merge that crept in over several frames: set aside the zone frames off the line
+        # the track's frames agree on, while they are a minority of the zone's and the
+        # track comes back to the line after them, in the zone or past it. A run it never
+        # comes back from (a reversal, another vehicle taking the id, a merge lasting past
+        # the zone) stays, to be judged below, unless the view's side cuts all its boxes
+        # (the vehicle's lowest corner has left the picture).
+        kept = np.flatnonzero(usable)
+        args = (cfg.off_line_m, cfg.off_line_sigmas, cfg.min_samples, 1.0, cut_side[kept])
+        off = kept[merge_run(times_all[kept], world_all[kept, 1], *args)]
+        off = off[inside[off]]
+        if len(off) > (1.0 - cfg.min_clean_frac) * int(inside.sum()):
+            off = off[:0]
         usable[off] = False
         inside[off] = False
         set_aside = np.concatenate([set_aside, off])

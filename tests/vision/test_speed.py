@@ -295,6 +295,19 @@ def test_a_track_that_leaves_the_line_for_good_is_not_measured() -> None:
     assert not measure(track).valid
 
 
+def test_a_glitch_in_the_last_zone_frame_is_set_aside_when_the_track_returns_after() -> None:
+    # One box bottom 20 px low in the zone's last frame (a shadow or a neighbour's blob
+    # touching it), back on the line in the frames after the zone: those frames vote.
+    track = vehicle_track(CAM, AWAY, TIMES)
+    last = measure(track).frame_indices[-1]
+    x1, y1, x2, y2 = track.samples[last].xyxy
+    track.samples[last] = replace(track.samples[last], xyxy=(x1, y1, x2, y2 + 20.0))
+    p = measure(track)
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+    assert p.details["samples_set_aside"] == 1.0
+
+
 def leaving_sideways(track: Track, right: float, cut: bool = True) -> Track:
     """``track`` once past the zone (1.5 s on) as a box leaving the view through its
     right edge ``right`` (with ``cut``): the lowest corner is gone first, so the box
