@@ -133,19 +133,24 @@ def merge_run(
     min_samples: int = 6,
     max_share: float = 0.4,
     cut: BoolArray | None = None,
+    within: BoolArray | None = None,
 ) -> BoolArray:
     """The samples a merge dragged off the line (:func:`off_line`) that can be set aside:
     only runs the track comes back to the line after, and only while they are at most
     ``max_share`` of the samples. A run at either end (a reversal, another vehicle
     taking the id, a merge lasting past the zone) is kept, for the estimator to judge,
     unless every box in it is ``cut`` by the side of the view: a vehicle leaving the
-    view sideways loses its lowest corner first, and its box bottom climbs the body."""
+    view sideways loses its lowest corner first, and its box bottom climbs the body.
+    With ``within`` (the zone's samples) only those are set aside and the share is of
+    them; the others still vote on the line and on whether the track comes back."""
     off = off_line(t, y, floor_m, sigmas, min_samples)
     if np.any(~off):
         own = np.flatnonzero(~off)
         for end in (slice(None, own[0]), slice(own[-1] + 1, None)):
             if cut is None or not np.all(cut[end]):
                 off[end] = False
-    if off.sum() > max_share * len(off):
+    counted = np.ones(len(off), dtype=bool) if within is None else within
+    off &= counted
+    if off.sum() > max_share * counted.sum():
         off[:] = False
     return off

@@ -240,12 +240,9 @@ class SpeedEstimator:
         # the zone) stays, to be judged below, unless the view's side cuts all its boxes
         # (the vehicle's lowest corner has left the picture).
         kept = np.flatnonzero(usable)
-        t_k, y_k, cut_k = times_all[kept], world_all[kept, 1], cut_side[kept]
-        lim = (cfg.off_line_m, cfg.off_line_sigmas, cfg.min_samples)
-        off = kept[merge_run(t_k, y_k, *lim, max_share=1.0, cut=cut_k)]
-        off = off[inside[off]]  # the share allowed is of the zone's frames, checked here
-        if len(off) > (1.0 - cfg.min_clean_frac) * int(inside.sum()):
-            off = off[:0]
+        t_k, y_k = times_all[kept], world_all[kept, 1]
+        lim = (cfg.off_line_m, cfg.off_line_sigmas, cfg.min_samples, 1.0 - cfg.min_clean_frac)
+        off = kept[merge_run(t_k, y_k, *lim, cut=cut_side[kept], within=inside[kept])]
         usable[off] = False
         inside[off] = False
         set_aside = np.concatenate([set_aside, off])

@@ -125,6 +125,18 @@ def test_a_run_at_the_end_cut_by_the_side_of_the_view_is_set_aside() -> None:
     assert not merge_run(T, y, floor_m=0.5, sigmas=6.0, cut=cut).any()
 
 
+def test_samples_outside_the_counted_ones_vote_but_are_not_set_aside() -> None:
+    # A glitch in the zone's last two frames, back on the line in the frames past it:
+    # those frames make it a run the track comes back from; only zone frames go.
+    y = LINE.copy()
+    y[30:32] += 2.0
+    zone = np.zeros(len(T), bool)
+    zone[:32] = True
+    assert not merge_run(T[:32], y[:32], floor_m=0.5, sigmas=6.0).any()
+    aside = merge_run(T, y, floor_m=0.5, sigmas=6.0, within=zone)
+    assert np.flatnonzero(aside).tolist() == [30, 31]
+
+
 def test_a_run_longer_than_the_allowed_share_is_left_to_be_judged() -> None:
     y = LINE.copy()
     y[5:23] += 3.0  # 18 of 40 frames, bracketed by the vehicle's own
