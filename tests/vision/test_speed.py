@@ -21,12 +21,18 @@ AWAY = Vehicle(x=-1.75, y0=5.0, speed_ms=25.0)  # 90 km/h, crosses the zone 0.4 
 TOWARD = Vehicle(x=1.75, y0=45.0, speed_ms=-20.0)  # 72 km/h
 
 
-def estimator(plane=None, sigma_m: float = 0.02, **cfg: float) -> SpeedEstimator:
+def estimator(
+    plane=None,
+    sigma_m: float = 0.02,
+    view: tuple[float, float, float, float] | None = None,
+    **cfg: float,
+) -> SpeedEstimator:
+    """The estimator under test; ``view`` is the detector's view (default: the frame)."""
     return SpeedEstimator(
         plane or road_plane(CAM),
         ZONE,
         sigma_m,
-        bounds=(0.0, 0.0, CAM.width, CAM.height),
+        bounds=view or (0.0, 0.0, CAM.width, CAM.height),
         config=replace(SpeedConfig(), **cfg),
     )
 
@@ -325,7 +331,7 @@ def leaving_sideways(track: Track, right: float, cut: bool = True) -> Track:
 
 def test_a_vehicle_leaving_the_view_sideways_is_measured_before_its_corner_left() -> None:
     right = 805.0  # the detector's view ends here; the vehicle is wholly inside before
-    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=(0.0, 0.0, right, CAM.height))
+    est = estimator(view=(0.0, 0.0, right, CAM.height))
     p = est.estimate(leaving_sideways(vehicle_track(CAM, TOWARD, TIMES), right))
     assert p is not None and p.valid, p and p.reject_reason
     assert p.speed_kmh == pytest.approx(72.0, abs=0.1)
@@ -334,7 +340,7 @@ def test_a_vehicle_leaving_the_view_sideways_is_measured_before_its_corner_left(
 
 def test_a_box_bottom_climbing_back_inside_the_view_is_still_judged() -> None:
     right = 805.0
-    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=(0.0, 0.0, right, CAM.height))
+    est = estimator(view=(0.0, 0.0, right, CAM.height))
     p = est.estimate(leaving_sideways(vehicle_track(CAM, TOWARD, TIMES), right, cut=False))
     assert p is not None and (p.valid, p.reject_reason) == (False, "non_monotonic")
 
@@ -512,7 +518,7 @@ def test_a_vehicle_cut_at_the_top_of_the_view_is_measured_from_its_bottom_row() 
     track = vehicle_track(CAM, AWAY, TIMES)
     tops = track.boxes()[:, 1]
     view = (0.0, float(tops.max()) + 1.0, float(CAM.width), float(CAM.height))
-    est = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=view)
+    est = estimator(view=view)
     cut = Track(1, class_votes={"truck": len(track.samples)})
     for s in track.samples:
         x1, _, x2, y2 = s.xyxy
@@ -530,7 +536,7 @@ def test_a_vehicle_cut_at_the_bottom_of_the_view_is_not_placed_by_the_cut() -> N
     for s in track.samples:
         x1, y1, x2, y2 = s.xyxy
         cut.samples.append(replace(s, xyxy=(x1, y1, x2, min(y2, view[3]))))
-    p = SpeedEstimator(road_plane(CAM), ZONE, 0.02, bounds=view).estimate(cut)
+    p = estimator(view=view).estimate(cut)
     assert p is None or not p.valid
 
 
