@@ -100,3 +100,33 @@ def robust_line_fit(
         weights=w,
         n=n,
     )
+
+
+def timestamp_scatter(t: FloatArray) -> float:
+    """Scatter (s, RMS) of frame timestamps about a steady frame clock.
+
+    Each stamp is set against its frame count - the frames between two samples counted
+    in typical intervals, so a missed detection or a dropped frame is not scatter - and
+    a straight line through them; the residuals are how far the stamps stray from the
+    clock's cadence. RMS, not a robust scale: a few late stamps count in full.
+    0.0 with fewer than 4 stamps (nothing to measure).
+    """
+    t = np.asarray(t, dtype=np.float64)
+    dt = np.diff(t)
+    if len(dt) < 3:
+        return 0.0
+    nominal = float(np.median(dt))
+    if nominal <= 0:
+        return 0.0
+    count = np.r_[0.0, np.cumsum(np.maximum(np.round(dt / nominal), 1.0))]
+    # Counting interval by interval lets one stamp that strays past half an interval
+    # shift every count after it; re-count each stamp from the fitted clock instead.
+    for _ in range(5):
+        slope, intercept = np.polyfit(count, t, 1)
+        recount = np.round((t - intercept) / slope)
+        if np.array_equal(recount, count):
+            break
+        count = recount
+    slope, intercept = np.polyfit(count, t, 1)
+    r = t - (intercept + slope * count)
+    return float(np.sqrt((r**2).sum() / (len(t) - 2)))

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.consistency import box_inconsistency
-from cameras.vision.fit import LineFit, robust_line_fit, step_noise
+from cameras.vision.fit import LineFit, robust_line_fit, step_noise, timestamp_scatter
 from cameras.vision.geometry import RoadPlane, box_contacts, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
 from cameras.vision.screen import clean_samples, merge_run
@@ -66,7 +66,11 @@ class SpeedConfig:
     min_vehicle_width_m: float = 0.6
     min_vehicle_height_m: float = 0.9
     edge_margin_px: float = 2.0  # boxes this close to the frame/roi edge are clipped
-    timestamp_sigma_s: float = 0.001  # jitter of one frame timestamp
+    # Timing error of one frame timestamp: the scatter of the track's own stamps about a
+    # steady clock (``fit.timestamp_scatter``), never less than this floor - below the
+    # resolution any container keeps (0.1 ms); the pipeline raises it to 2 ms when the
+    # stamps are nominal (frame index / fps) and their scatter says nothing.
+    timestamp_sigma_s: float = 0.0001
     # Standard uncertainty of a systematic offset of the box bottom (a shadow hugging the
     # vehicle, blur, codec ringing): constant in pixels, it is a speed error wherever a
     # pixel spans a different road length at the two ends of a half.
@@ -361,8 +365,11 @@ class SpeedEstimator:
         rel_cal = self.plane.distance_rel_sigma(ends[0], ends[1], self.calibration_sigma_m)
         u_cal = v * rel_cal
         # Timestamp jitter, independent per frame, propagated like position noise through
-        # the half's regression (every sample pins the slope, not only the two ends).
-        u_time = v * cfg.timestamp_sigma_s / math.sqrt(max(float((th**2).sum()), 1e-12))
+        # the half's regression (every sample pins the slope, not only the two ends):
+        # measured from the stamps of all the track's frames. A capture instant that
+        # strays from a steady stamp moves the position, so it is in the fit term too.
+        sigma_t = max(cfg.timestamp_sigma_s, timestamp_scatter(times_all))
+        u_time = v * sigma_t / math.sqrt(max(float((th**2).sum()), 1e-12))
         u_px = self.plane.row_shift_change(ends, world_x, cfg.contact_bias_px) / max(dur, 1e-6)
         u = math.sqrt(u_fit**2 + u_cal**2 + u_time**2 + u_px**2)
         # The lower half is reported on purpose, so the reading sits |v1 - v2| / 2 below
@@ -373,6 +380,7 @@ class SpeedEstimator:
             "u_fit_kmh": u_fit * MS_TO_KMH,
             "u_cal_kmh": u_cal * MS_TO_KMH,
             "u_time_kmh": u_time * MS_TO_KMH,
+            "timestamp_sigma_s": sigma_t,
             "u_contact_kmh": u_px * MS_TO_KMH,
             "lower_half_offset_kmh": selection * MS_TO_KMH,
             "fit_sigma_m": fit.sigma,

@@ -476,6 +476,34 @@ def test_uncertainty_grows_with_pixel_noise() -> None:
     assert noisy.details["u_fit_kmh"] > clean.details["u_fit_kmh"]
 
 
+def stamped(track: Track, sigma_s: float, seed: int = 0) -> Track:
+    """``track``'s frames, captured when they were, stamped by a clock that jitters."""
+    errors = np.random.default_rng(seed).normal(0.0, sigma_s, len(track.samples))
+    return Track(
+        track.track_id,
+        [replace(s, t_s=s.t_s + float(e)) for s, e in zip(track.samples, errors, strict=True)],
+        dict(track.class_votes),
+    )
+
+
+def test_timing_uncertainty_is_measured_from_how_the_timestamps_scatter() -> None:
+    steady = measure(vehicle_track(CAM, AWAY, TIMES))
+    jittery = measure(stamped(vehicle_track(CAM, AWAY, TIMES), sigma_s=0.004, seed=2))
+    assert steady.details["timestamp_sigma_s"] == SpeedConfig().timestamp_sigma_s
+    assert jittery.details["timestamp_sigma_s"] == pytest.approx(0.004, rel=0.3)
+    assert jittery.details["u_time_kmh"] > 20 * steady.details["u_time_kmh"]
+    assert jittery.uncertainty_kmh > steady.uncertainty_kmh
+
+
+def test_a_jittery_clock_is_still_covered_by_the_uncertainty() -> None:
+    outside = 0
+    for seed in range(20):
+        p = measure(stamped(vehicle_track(CAM, AWAY, TIMES), sigma_s=0.004, seed=seed))
+        if p.valid and abs(p.speed_kmh - 90.0) > p.uncertainty_kmh:
+            outside += 1
+    assert outside <= 1
+
+
 def test_the_estimate_rarely_exceeds_truth_by_more_than_its_uncertainty() -> None:
     over = 0
     for seed in range(20):
