@@ -23,7 +23,13 @@ from cameras.services.calibration_render import birdseye_png, overlay_png
 from cameras.vision.errors import CalibrationError
 
 MAX_JSON_BODY_BYTES = 256 * 1024
-PASS_THROUGH_KEYS = ("camera_matrix", "dist_coeffs", "survey_sigma_m", "max_residual_m")
+PASS_THROUGH_KEYS = (
+    "camera_matrix",
+    "dist_coeffs",
+    "survey_sigma_m",
+    "max_residual_m",
+    "readout_s",
+)
 
 
 @require(OPERATE)
@@ -41,7 +47,8 @@ def calibrate(request: HttpRequest, code: str) -> HttpResponse:
     }
     if current is not None:
         initial.update({k: current.data.get(k, initial[k]) for k in initial})
-        # Settings the screen does not edit (lens model, survey sigma) carry over unchanged.
+        # Settings the screen does not edit (lens model, survey sigma, shutter readout) carry
+        # over unchanged.
         initial["extra"] = {k: current.data[k] for k in PASS_THROUGH_KEYS if k in current.data}
     return render(
         request,

@@ -9,7 +9,9 @@ Optional keys: ``camera_matrix`` (3x3) and ``dist_coeffs`` (OpenCV order k1 k2 p
 for lens undistortion; ``survey_sigma_m``, the standard uncertainty of one surveyed road
 point (default 0.03 m), which floors the calibration term of the speed uncertainty because
 with few points the residuals understate the survey error (with exactly 4 they are 0);
-``max_residual_m``, the largest acceptable reprojection RMS (default 0.5 m).
+``max_residual_m``, the largest acceptable reprojection RMS (default 0.5 m);
+``readout_s``, a rolling-shutter sensor's readout time from its first row to its last
+(data sheet; default 0, a global shutter), so each contact point is timed by its row.
 
 Every CalibrationError message says what to fix: calibrations are written by people.
 """
@@ -86,6 +88,7 @@ class Calibration:
     dist_coeffs: FloatArray | None = None
     survey_sigma_m: float = DEFAULT_SURVEY_SIGMA_M
     max_residual_m: float = DEFAULT_MAX_RESIDUAL_M
+    readout_s: float = 0.0
     plane: RoadPlane = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +96,12 @@ class Calibration:
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
                 raise CalibrationError(f"{name} must be a positive number, got {value!r}")
+        if not np.isfinite(self.readout_s) or not 0.0 <= self.readout_s <= 1.0 / self.fps:
+            raise CalibrationError(
+                f"readout_s is a rolling shutter's readout time, first row to last: between "
+                f"0 (a global shutter) and one frame interval (1/fps = {1.0 / self.fps:.4f} s), "
+                f"got {self.readout_s!r}; take it from the sensor's data sheet"
+            )
         lens = None
         if (self.camera_matrix is None) != (self.dist_coeffs is None):
             raise CalibrationError(
@@ -178,6 +187,7 @@ class Calibration:
             dist_coeffs=dist_coeffs,
             survey_sigma_m=number("survey_sigma_m", DEFAULT_SURVEY_SIGMA_M),
             max_residual_m=number("max_residual_m", DEFAULT_MAX_RESIDUAL_M),
+            readout_s=number("readout_s", 0.0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,6 +201,8 @@ class Calibration:
             "survey_sigma_m": self.survey_sigma_m,
             "max_residual_m": self.max_residual_m,
         }
+        if self.readout_s > 0:
+            out["readout_s"] = self.readout_s
         if self.camera_matrix is not None and self.dist_coeffs is not None:
             out["camera_matrix"] = np.asarray(self.camera_matrix).tolist()
             out["dist_coeffs"] = np.asarray(self.dist_coeffs).ravel().tolist()

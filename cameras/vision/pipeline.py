@@ -99,6 +99,8 @@ class MeasurementPipeline:
             calibration.calibration_sigma_m,
             bounds=bounds,
             config=cfg,
+            readout_s=calibration.readout_s,
+            frame_height=frame_size[1] if frame_size is not None and frame_size[1] > 0 else None,
         )
         self.stitcher = FragmentStitcher(self.estimator, stitch)
         self.departures = (
@@ -113,9 +115,11 @@ class MeasurementPipeline:
         self.tracks_finished = 0
 
     def process(self, frame: Frame) -> list[Passage]:
-        if self.estimator.bounds is None:
+        if self.estimator.bounds is None or self.estimator.frame_height is None:
             h, w = frame.image.shape[:2]
-            self.estimator.bounds = (0.0, 0.0, float(w), float(h))
+            self.estimator.frame_height = h
+            if self.estimator.bounds is None:
+                self.estimator.bounds = (0.0, 0.0, float(w), float(h))
         t0 = time.perf_counter()
         if self.split_merged and hasattr(self.detector, "hints"):
             # Where the tracks expect their vehicles: lets the motion detector split a

@@ -114,6 +114,21 @@ def test_it_rejects_a_non_positive_limit_or_fps(key: str, value: Any) -> None:
         Calibration.from_dict(calib(**{key: value}))
 
 
+@pytest.mark.parametrize("readout", [-0.001, 0.05, "fast"])
+def test_it_rejects_a_shutter_readout_that_no_sensor_has(readout: Any) -> None:
+    # 50 ms is longer than a frame lasts at 30 fps: no sensor reads out that slowly.
+    with pytest.raises(CalibrationError, match="readout_s"):
+        Calibration.from_dict(calib(readout_s=readout))
+
+
+def test_a_rolling_shutter_readout_is_kept_with_the_calibration() -> None:
+    c = Calibration.from_dict(calib(readout_s=0.025))
+    assert c.readout_s == 0.025
+    assert Calibration.from_dict(c.to_dict()).readout_s == 0.025
+    assert Calibration.from_dict(calib()).readout_s == 0.0  # a global shutter
+    assert "readout_s" not in Calibration.from_dict(calib()).to_dict()
+
+
 def test_it_names_missing_keys_and_bad_files(tmp_path: Path) -> None:
     data = calib()
     del data["zone"]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cameras.vision import cli
-from cameras.vision.calibration import load_calibration
+from cameras.vision.calibration import Calibration, load_calibration
 from cameras.vision.detect import MotionDetector, YoloDetector, make_detector
 from cameras.vision.errors import DetectorError, VideoSourceError
 from cameras.vision.pipeline import (
@@ -97,6 +97,25 @@ def test_it_measures_a_rendered_vehicle_without_phantoms(clip: tuple[Path, Path]
     assert seen == list(range(60))
     timings = pipes[0].timings
     assert timings.frames == 60 and set(timings.fps()) >= {"decode", "detect", "track", "total"}
+
+
+def test_a_rolling_shutter_calibration_times_each_contact_by_its_row(
+    clip: tuple[Path, Path],
+) -> None:
+    video, calib_path = clip
+    data = json.loads(calib_path.read_text())
+    data["readout_s"] = 0.02
+    pipes: list[MeasurementPipeline] = []
+    passages = list(
+        measure_video(
+            video, Calibration.from_dict(data), "motion", progress=False, pipeline_out=pipes
+        )
+    )
+    assert pipes[0].estimator.row_time_s == pytest.approx(0.02 / CAM.height)
+    p = passages[0]
+    stamps = np.array(p.frame_indices) / data["fps"]
+    rows = np.array(p.boxes)[:, 3]
+    assert np.allclose(np.array(p.times_s), stamps + 0.02 * rows / CAM.height, atol=1e-3)
 
 
 def test_an_empty_road_gives_no_passage(tmp_path: Path) -> None:

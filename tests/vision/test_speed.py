@@ -25,15 +25,19 @@ def estimator(
     plane=None,
     sigma_m: float = 0.02,
     view: tuple[float, float, float, float] | None = None,
+    readout_s: float = 0.0,
     **cfg: float,
 ) -> SpeedEstimator:
-    """The estimator under test; ``view`` is the detector's view (default: the frame)."""
+    """The estimator under test; ``view`` is the detector's view (default: the frame),
+    ``readout_s`` the camera's rolling-shutter readout (default: a global shutter)."""
     return SpeedEstimator(
         plane or road_plane(CAM),
         ZONE,
         sigma_m,
         bounds=view or (0.0, 0.0, CAM.width, CAM.height),
         config=replace(SpeedConfig(), **cfg),
+        readout_s=readout_s,
+        frame_height=CAM.height,
     )
 
 
@@ -403,6 +407,39 @@ def test_it_rejects_halves_that_disagree() -> None:
     p = measure(track)
     assert (p.valid, p.reject_reason) == (False, "halves_disagree")
     assert p.speed_first_half_kmh > p.speed_second_half_kmh * 1.03
+
+
+def rolling_shutter(vehicle: Vehicle, readout_s: float) -> Track:
+    """The boxes a rolling-shutter camera sees: the sensor reaches the box's bottom row
+    (the contact) ``readout_s * row / height`` after the frame's stamp, and by then the
+    vehicle has moved on."""
+    track = Track(1)
+    for i, stamp in enumerate(TIMES):
+        when = float(stamp)
+        for _ in range(20):  # the row read depends on where the vehicle is when it is read
+            pts = CAM.project(vehicle.corners(when))
+            when = float(stamp) + readout_s * float(pts[:, 1].max()) / CAM.height
+        box = np.r_[pts.min(axis=0), pts.max(axis=0)]
+        xyxy = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        track.samples.append(TrackSample(i, float(stamp), xyxy, 0.9))
+    track.class_votes["car"] = len(TIMES)
+    return track
+
+
+@pytest.mark.parametrize("vehicle", [AWAY, TOWARD], ids=["away", "toward"])
+def test_a_rolling_shutter_is_timed_row_by_row(vehicle: Vehicle) -> None:
+    true_kmh = abs(vehicle.speed_ms) * 3.6
+    track = rolling_shutter(vehicle, readout_s=0.03)
+    untimed = measure(track)
+    timed = estimator(readout_s=0.03).estimate(track)
+    assert timed is not None and timed.valid, timed and timed.reject_reason
+    # Left untimed, the readout reads an oncoming vehicle high - a ticket for nothing -
+    # and a receding one low.
+    error = untimed.speed_fit_kmh - true_kmh
+    assert abs(error) > 0.3 and (error > 0) == (vehicle is TOWARD)
+    assert timed.speed_fit_kmh == pytest.approx(true_kmh, abs=0.05)
+    assert timed.speed_kmh == pytest.approx(true_kmh, abs=0.1)
+    assert timed.details["u_shutter_kmh"] > 0.0 == untimed.details["u_shutter_kmh"]
 
 
 def test_it_rejects_high_uncertainty_from_a_poor_survey() -> None:
