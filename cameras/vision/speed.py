@@ -8,8 +8,7 @@ away and its apparent speed is inflated by the height/camera-height ratio.
 The along-road position is fitted against timestamp robustly, over the whole zone and over
 its two halves independently. The halves must agree within 3 %, and the *lower* half speed
 is reported: an over-reading can ticket an innocent driver, an under-reading cannot.
-The expanded uncertainty U (k = 2) combines the fit's slope standard error, the
-calibration uncertainty over the travelled distance, and timestamp jitter.
+The expanded uncertainty U (k = 2) of the reading is built in ``budget``.
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.budget import MS_TO_KMH, BudgetInputs, reading_budget
 from cameras.vision.consistency import box_inconsistency
-from cameras.vision.fit import LineFit, robust_line_fit, step_noise, timestamp_scatter
+from cameras.vision.fit import LineFit, robust_line_fit, step_noise
 from cameras.vision.geometry import RoadPlane, box_contacts, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
 from cameras.vision.screen import clean_samples, merge_run
@@ -31,7 +31,6 @@ __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-MS_TO_KMH = 3.6
 
 
 @dataclass(frozen=True)
@@ -374,44 +373,27 @@ class SpeedEstimator:
         v = (v1, v2)[low]
         passage.speed_kmh = v * MS_TO_KMH
 
-        # Uncertainty of the reported (lower) half: slope standard error; calibration
-        # sigma of two positions over the half's travelled distance; timestamp jitter of
-        # two instants over the half's duration.
-        half = halves[low]
         hmask = first if low == 0 else ~first
-        dur = float(np.ptp(t[hmask]))
-        # Fit: the half's own slope error, or the whole zone's residual scale over the
-        # half's time spread when that is larger (a half has only a few degrees of
-        # freedom to estimate its own noise from).
-        th = t[hmask] - float(t[hmask].mean())
-        u_fit = max(half.slope_se, fit.sigma / math.sqrt(max(float((th**2).sum()), 1e-12)))
-        # Calibration: the survey's error propagated into the distance the half spans.
-        ends = self.contact_points(boxes[hmask][[0, -1]])
-        rel_cal = self.plane.distance_rel_sigma(ends[0], ends[1], self.calibration_sigma_m)
-        u_cal = v * rel_cal
-        # Timestamp jitter, independent per frame, propagated like position noise through
-        # the half's regression (every sample pins the slope, not only the two ends):
-        # measured from the stamps of all the track's frames. A capture instant that
-        # strays from a steady stamp moves the position, so it is in the fit term too.
-        sigma_t = max(cfg.timestamp_sigma_s, timestamp_scatter(stamps))
-        u_time = v * sigma_t / math.sqrt(max(float((th**2).sum()), 1e-12))
-        u_px = self.plane.row_shift_change(ends, world_x, cfg.contact_bias_px) / max(dur, 1e-6)
-        # Rolling shutter: the stated readout's own error, over the rows the half spans.
-        rows = float(abs(boxes[hmask][-1, 3] - boxes[hmask][0, 3]))
-        u_shutter = v * cfg.readout_rel_sigma * self.row_time_s * rows / max(dur, 1e-6)
-        u = math.sqrt(u_fit**2 + u_cal**2 + u_time**2 + u_px**2 + u_shutter**2)
-        # The lower half is reported on purpose, so the reading sits |v1 - v2| / 2 below
-        # the mean of the halves: that deliberate offset belongs in an honest U too.
-        selection = 0.5 * abs(v1 - v2)
-        passage.uncertainty_kmh = (2.0 * u + selection) * MS_TO_KMH
+        budget = reading_budget(
+            BudgetInputs(
+                self.plane,
+                self.calibration_sigma_m,
+                cfg.timestamp_sigma_s,
+                cfg.contact_bias_px,
+                self.row_time_s,
+                cfg.readout_rel_sigma,
+            ),
+            halves[low],
+            fit,
+            t[hmask],
+            self.contact_points(boxes[hmask][[0, -1]]),
+            world_x,
+            stamps,
+            (v1, v2)[1 - low],
+        )
+        passage.uncertainty_kmh = budget.expanded_kmh
         passage.details = {
-            "u_fit_kmh": u_fit * MS_TO_KMH,
-            "u_cal_kmh": u_cal * MS_TO_KMH,
-            "u_time_kmh": u_time * MS_TO_KMH,
-            "timestamp_sigma_s": sigma_t,
-            "u_contact_kmh": u_px * MS_TO_KMH,
-            "u_shutter_kmh": u_shutter * MS_TO_KMH,
-            "lower_half_offset_kmh": selection * MS_TO_KMH,
+            **budget.details(),
             "fit_sigma_m": fit.sigma,
             "lateral_drift_m": drift,
             "samples_set_aside": float(len(set_aside)),
@@ -422,7 +404,7 @@ class SpeedEstimator:
         # Quality gate on the measurement's own noise (2u); the lower-half offset in U is
         # already bounded by the halves check above and only ever lowers the reading.
         limit = max(cfg.max_uncertainty_kmh, cfg.max_uncertainty_frac * passage.speed_kmh)
-        if 2.0 * u * MS_TO_KMH > limit:
+        if 2.0 * budget.u * MS_TO_KMH > limit:
             return reject("high_uncertainty")
         passage.valid = True
         return passage
