@@ -167,7 +167,7 @@ def test_json_endpoints_only_accept_post(operator: Client, camera: Camera) -> No
 def test_settings_the_screen_does_not_edit_are_carried_into_the_page(
     operator: Client, camera: Camera
 ) -> None:
-    data = {**good_calibration(), "survey_sigma_m": 0.05}
+    data = {**good_calibration(), "survey_sigma_m": 0.05, "readout_s": 0.02}
     CalibrationFactory(camera=camera, data=data)
     page = operator.get(reverse("cameras:calibrate", args=[camera.code]))
-    assert '"extra": {"survey_sigma_m": 0.05}' in page.content.decode()
+    assert '"extra": {"survey_sigma_m": 0.05, "readout_s": 0.02}' in page.content.decode()
