@@ -17,6 +17,7 @@ import json
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -148,15 +149,27 @@ def coverage_by(results: list[dict[str, Any]]) -> dict[str, dict[str, tuple[int,
     return out
 
 
-def run_geometry(geo: Any, n_vehicles: int, seed: int, work: Path) -> dict[str, Any]:
+def run_geometry(
+    geo: Any,
+    n_vehicles: int,
+    seed: int,
+    work: Path,
+    readout_s: float = 0.0,
+    untimed: bool = False,
+) -> dict[str, Any]:
+    """One geometry: render (or reuse), measure, score. ``readout_s`` renders a rolling
+    shutter; ``untimed`` then measures as if the calibration did not know of it."""
     from benchmarks.peer import PeerSpeed
 
-    spec = scene_for(geo, n_vehicles, seed)
+    spec = replace(scene_for(geo, n_vehicles, seed), readout_s=readout_s)
+    name = f"{geo.name}-readout{readout_s * 1000:g}ms" if readout_s else geo.name
     t0 = time.perf_counter()
-    files, reused = render_or_reuse(spec, work, geo.name)
+    files, reused = render_or_reuse(spec, work, name)
     t_render = time.perf_counter() - t0
     truth = json.loads(files.truth_path.read_text())["vehicles"]
     cal = load_calibration(files.calibration_path)
+    if untimed:
+        cal = replace(cal, readout_s=0.0)
     peers = {}
     if YOLO_WEIGHTS.exists():  # the peer's constructor wants a model file, even unused
         peers = {
@@ -263,6 +276,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="another draw of the suite: same geometries, other speeds per lane, noise "
         "and occluded pair (0 = the reference suite whose numbers the README quotes)",
     )
+    ap.add_argument(
+        "--readout",
+        type=float,
+        default=0.0,
+        help="render a rolling shutter with this readout time (s, first row to last); the "
+        "calibration carries it, so each contact is timed by its row",
+    )
+    ap.add_argument(
+        "--untimed",
+        action="store_true",
+        help="with --readout: measure as if the calibration did not know the readout",
+    )
     args = ap.parse_args(argv)
     w, h = (640, 360) if args.quick else (960, 540)
     n = args.vehicles or (5 if args.quick else 10)
@@ -273,7 +298,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results = []
     for gi, geo in geos:
         print(f"[accuracy] {geo.name}: rendering and measuring ...", flush=True)
-        results.append(run_geometry(geo, n, seed=gi + 1 + 100 * args.draw, work=work))
+        results.append(
+            run_geometry(
+                geo,
+                n,
+                gi + 1 + 100 * args.draw,
+                work,
+                args.readout,
+                bool(args.untimed and args.readout),
+            )
+        )
     tmp.cleanup()
 
     overall: dict[str, Any] = {}
@@ -313,6 +347,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(
         f"Synthetic accuracy, {w}x{h}, {n} vehicles + an occluded pair per geometry, "
         "motion detector (errors in km/h; over = reading above truth)"
+        + (
+            f"; rolling shutter, {args.readout * 1000:g} ms readout, "
+            + ("measured untimed" if args.untimed else "timed by row")
+            if args.readout
+            else ""
+        )
     )
     print(table(rows, hdr))
     print("reject reasons (ours):", overall["reject_reasons"] or "none")
@@ -331,12 +371,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "resolution": [w, h],
         "vehicles_per_geometry": n,
         "draw": args.draw,
+        "readout_s": args.readout,
+        "untimed": bool(args.untimed and args.readout),
         "targets": TARGETS,
         "verdict": verdict,
         "overall": overall,
         "geometries": results,
     }
-    path = write_summary("accuracy" if args.draw == 0 else f"accuracy-draw{args.draw}", summary)
+    name = "accuracy" if args.draw == 0 else f"accuracy-draw{args.draw}"
+    if args.readout:
+        name += f"-readout{args.readout * 1000:g}ms" + ("-untimed" if args.untimed else "")
+    path = write_summary(name, summary)
     print(f"summary written to {path}")
     return summary
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from cameras.vision.synth_camera import CameraRig
 from cameras.vision.synth_render import draw_shadows, draw_vehicles
@@ -64,6 +65,7 @@ __all__ = [
 ]
 
 OCCLUSION_VISIBLE_MIN = 0.98
+READOUT_BAND_ROWS = 20  # rows rendered at one instant when a rolling shutter is simulated
 
 
 # -- ground truth -------------------------------------------------------------------------------
@@ -129,6 +131,8 @@ def _calibration(
         "speed_limit_kmh": spec.speed_limit_kmh,
         "fps": float(rig.fps),
     }
+    if spec.readout_s > 0:
+        calib["readout_s"] = spec.readout_s
     if rig.k1 != 0.0:
         calib["camera_matrix"] = rig.camera_matrix().tolist()
         calib["dist_coeffs"] = rig.dist_coeffs().tolist()
@@ -169,6 +173,8 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
             if spec.shadows and present:
                 draw_shadows(frame, rig, present, t, sun)
             drawn = draw_vehicles(frame, labels, rig, present, t, sun)
+            if spec.readout_s > 0 and present:
+                _read_out_row_by_row(frame, bg, spec, vehicles, t, sun)
             if spec.flicker > 0:
                 gain = 1.0 + float(rng.normal(0.0, spec.flicker))
                 frame = np.asarray(cv2.convertScaleAbs(frame, alpha=gain), np.uint8)
@@ -208,6 +214,32 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
     calib_path.write_text(json.dumps(calib, indent=1))
     truth_path.write_text(json.dumps(truth))
     return SceneFiles(video_path, calib_path, truth_path)
+
+
+def _read_out_row_by_row(
+    frame: NDArray[np.uint8],
+    bg: NDArray[np.uint8],
+    spec: SceneSpec,
+    vehicles: list[Vehicle],
+    t: float,
+    sun: NDArray[np.float64],
+) -> None:
+    """What a rolling shutter sees: row r is read ``readout_s * r / height`` after the
+    frame's stamp ``t``. The picture is re-rendered in bands of ``READOUT_BAND_ROWS``
+    rows, each at the time of its middle row (so a row's time is off by at most half a
+    band: 0.56 ms for a 30 ms readout over 540 rows). The truth keeps the stamp's time."""
+    rig = spec.rig
+    scratch = np.empty_like(frame)
+    labels = np.zeros(frame.shape[:2], dtype=np.uint8)
+    for r0 in range(0, rig.height, READOUT_BAND_ROWS):
+        r1 = min(rig.height, r0 + READOUT_BAND_ROWS)
+        when = t + spec.readout_s * 0.5 * (r0 + r1 - 1) / rig.height
+        present = [v for v in vehicles if v.exists(when)]
+        np.copyto(scratch, bg)
+        if spec.shadows and present:
+            draw_shadows(scratch, rig, present, when, sun)
+        draw_vehicles(scratch, labels, rig, present, when, sun)
+        frame[r0:r1] = scratch[r0:r1]
 
 
 def _truth(

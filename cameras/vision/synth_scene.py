@@ -36,6 +36,8 @@ class SceneSpec:
     survey_noise_m: float = 0.0  # on calibration world points
     pixel_noise_px: float = 0.0  # on calibration image points
     supersample: int = 2
+    # A rolling shutter's readout, first row to last (s); 0 renders a global shutter.
+    readout_s: float = 0.0
 
 
 @dataclass(frozen=True)

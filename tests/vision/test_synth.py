@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -208,6 +209,40 @@ def test_contact_points_land_where_truth_says(rendered: tuple[SceneSpec, Path, P
         assert above > 30 and below < 15, (v["id"], above, below)
         checked += 1
     assert checked >= 2
+
+
+def test_a_rolling_shutter_draws_each_row_where_the_vehicle_was_when_it_was_read(
+    tmp_path: Path,
+) -> None:
+    base = random_scene(7, rig=ROADSIDE, n_vehicles=3, noise_sigma=0.0, shadows=False)
+    spec = replace(base, readout_s=1.0 / ROADSIDE.fps, duration_s=3.0)
+    files = render_scene(spec, tmp_path)
+    assert json.loads(files.calibration_path.read_text())["readout_s"] == spec.readout_s
+    truth = json.loads(files.truth_path.read_text())
+    cap = cv2.VideoCapture(str(files.video_path))
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1].astype(np.int16))
+    background = np.median(np.stack(frames[::3]), axis=0)
+    vehicles = place_vehicles(spec, truth["scene"]["zone"])
+    shifts = []
+    for rec, v in zip(truth["vehicles"], vehicles, strict=True):
+        if not rec["crosses_zone"] or not rec["fully_visible_in_zone"]:
+            continue
+        zone = rec["zone"][rec["near_contact"]]
+        t_mid = 0.5 * (zone["t_enter_s"] + zone["t_exit_s"])
+        index, stamp = min(((r[0], r[1]) for r in rec["frames"]), key=lambda r: abs(r[1] - t_mid))
+        when = stamp
+        for _ in range(20):  # the row read depends on where the vehicle is when it is read
+            uv = project(ROADSIDE, v.corners(when))
+            lowest = int(np.nanargmax(uv[:, 1]))
+            when = stamp + spec.readout_s * uv[lowest, 1] / ROADSIDE.height
+        u, row = round(uv[lowest, 0]), round(uv[lowest, 1])
+        shifts.append(abs(uv[lowest, 1] - np.nanmax(project(ROADSIDE, v.corners(stamp))[:, 1])))
+        diff = np.abs(frames[index] - background).sum(axis=2)
+        assert diff[row - 3, u - 2 : u + 3].mean() > 30, rec["id"]
+        assert diff[row + 3, u - 2 : u + 3].mean() < 15, rec["id"]
+    assert shifts and max(shifts) > 3.0  # the readout moved the contact visibly
 
 
 def test_zone_times_match_positions(rendered: tuple[SceneSpec, Path, Path, Path]) -> None:
