@@ -65,6 +65,9 @@ class Passage:
             "speed_second_half_kmh": num(self.speed_second_half_kmh, 2),
             "speed_fit_kmh": num(self.speed_fit_kmh, 2),
             "distance_m": num(self.distance_m, 2),
+            # How the reading was reached: U's components (km/h, see ``budget``), the
+            # timestamps' scatter, samples set aside - what a hearing will ask about.
+            "details": {k: num(v, 4) for k, v in sorted(self.details.items())},
         }
         if include_samples:
             out["frames"] = list(self.frame_indices)

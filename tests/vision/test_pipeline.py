@@ -156,6 +156,12 @@ def test_cli_prints_one_json_line_per_vehicle(clip: tuple[Path, Path]) -> None:
         "boxes",
     }
     assert keys <= set(lines[0])
+    budget = lines[0]["details"]
+    assert {"u_fit_kmh", "u_cal_kmh", "u_time_kmh", "u_contact_kmh", "u_shutter_kmh"} <= set(budget)
+    u = sum(budget[k] ** 2 for k in budget if k.startswith("u_")) ** 0.5
+    assert lines[0]["uncertainty_kmh"] == pytest.approx(
+        2 * u + budget["lower_half_offset_kmh"], abs=0.02
+    )
     assert "detector: motion" in err.getvalue()
 
 
