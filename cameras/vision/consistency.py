@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from cameras.vision.speed import SpeedConfig
+    from cameras.vision.speed_config import SpeedConfig
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

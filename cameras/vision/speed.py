@@ -14,7 +14,7 @@ The expanded uncertainty U (k = 2) of the reading is built in ``budget``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,59 +25,13 @@ from cameras.vision.fit import LineFit, robust_line_fit, step_noise
 from cameras.vision.geometry import RoadPlane, box_contacts, points_in_polygon, zone_extent_at
 from cameras.vision.passage import REJECT_REASONS, Passage
 from cameras.vision.screen import clean_samples, merge_run
+from cameras.vision.speed_config import SpeedConfig
 from cameras.vision.track import Track
 
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class SpeedConfig:
-    """Thresholds of the estimator; each one is a decision someone may have to defend."""
-
-    min_samples: int = 6
-    min_half_samples: int = 3
-    min_coverage: float = 0.6  # samples in the zone / frames its transit should take
-    row_contact: bool = True  # along-road position from the box bottom's row alone
-    halves_tolerance: float = 0.03  # relative disagreement allowed between the halves
-    max_uncertainty_kmh: float = 3.0  # U above max(this, frac * speed) is rejected
-    max_uncertainty_frac: float = 0.03
-    lane_change_m: float = 1.2  # lateral drift across the zone
-    jump_m: float = 1.5  # position step off the fitted line: another vehicle took the id
-    jump_sigmas: float = 8.0
-    size_jump_ratio: float = 1.8  # width AND height change at once: another vehicle
-    area_change_ratio: float = 1.4  # scale-normalised box area step: occlusion or merge
-    aspect_change_ratio: float = 1.4
-    overlap_iou: float = 0.15  # box overlap with another track inside the zone
-    min_clean_frac: float = 0.6  # frames merged/occluded beyond this share: whole track out
-    # A frame this far off the line the others agree on (m, or sigmas of the track's own
-    # noise, 0.03-0.07 m in the suite) is not the vehicle's own box (``screen.off_line``).
-    off_line_m: float = 0.5
-    off_line_sigmas: float = 6.0
-    reverse_m: float = 0.6  # backward travel beyond noise: reversal
-    min_travel_m: float = 3.0  # tracks that moved less are not vehicles passing (ghosts)
-    # A box (perspective-normalised, m) narrower or lower than any vehicle's - a
-    # motorcycle seen from behind is about 0.8 m wide and 1.4 m high - is a fragment
-    # (plate, light, window); the smallest vehicles of the synthetic suite measure
-    # 1.2 x 1.6 m this way, the one fragment that got through before this check 0.6 x 0.4.
-    min_vehicle_width_m: float = 0.6
-    min_vehicle_height_m: float = 0.9
-    edge_margin_px: float = 2.0  # boxes this close to the frame/roi edge are clipped
-    # Timing error of one frame timestamp: the scatter of the track's own stamps about a
-    # steady clock (``fit.timestamp_scatter``), never less than this floor - below the
-    # resolution any container keeps (0.1 ms); the pipeline raises it to 2 ms when the
-    # stamps are nominal (frame index / fps) and their scatter says nothing.
-    timestamp_sigma_s: float = 0.0001
-    # Standard uncertainty of a systematic offset of the box bottom (a shadow hugging the
-    # vehicle, blur, codec ringing): constant in pixels, it is a speed error wherever a
-    # pixel spans a different road length at the two ends of a half.
-    contact_bias_px: float = 0.5
-    # Relative standard uncertainty of a rolling shutter's stated readout time (a data
-    # sheet's figure, not measured on the unit): what is left of the row-timing error
-    # once each contact is timed by its row.
-    readout_rel_sigma: float = 0.1
 
 
 class SpeedEstimator:
@@ -201,11 +155,14 @@ class SpeedEstimator:
 
     # -- the estimate --------------------------------------------------------------------
     def estimate(self, track: Track) -> Passage | None:
-        """The track's passage. One rejected as a fragment (a piece of a vehicle whose
-        body matched the road) is measured again from the detector's second guess at its
-        contact, the shadow-coloured face below the piece (see ``shade``)."""
+        """The track's passage. One rejected for its contact (``shade_retry``: a piece of
+        a vehicle whose body matched the road, a dark body whose lower part came and went
+        as "shadow") is measured again from the detector's second guess at each contact,
+        the lowest shadow-coloured pixel in a run from the blob down to plain road (see
+        ``shade``). The second reading stands only if it passes every check; otherwise
+        the first verdict does."""
         passage = self._estimate(track)
-        if passage is not None and passage.reject_reason == "fragment":
+        if passage is not None and passage.reject_reason in self.config.shade_retry:
             whole = track.with_shade_contact()
             retry = self._estimate(whole, shade_contact=True) if whole is not None else None
             if retry is not None and retry.valid:
@@ -216,12 +173,13 @@ class SpeedEstimator:
     def _estimate(self, track: Track, shade_contact: bool = False) -> Passage | None:
         cfg = self.config
         if shade_contact:
-            # The box's top is a fragment's (a window, a light bar), which comes and goes
-            # while the contact below it - a point of the face's bottom edge or of the
-            # vehicle's own cast shadow - moves with the vehicle: box size changes say
-            # nothing here. Nor does its height, which spans the piece and the face below
-            # it (a van's lamps over its lower face: 0.75 m), not the vehicle. Width,
-            # steps, overlaps and the halves still judge the contact.
+            # The box's top is a piece's (a window, a light bar, what is left of a dark
+            # body), which comes and goes while the contact below it - a point of the
+            # face's bottom edge or of the vehicle's own cast shadow - moves with the
+            # vehicle: box size changes say nothing here. Nor does its height, which spans
+            # the piece and the face below it (a van's lamps over its lower face: 0.75 m),
+            # not the vehicle. Width, steps, lines, overlaps, the halves and U still judge
+            # the contact.
             never = math.inf
             cfg = replace(
                 cfg, area_change_ratio=never, aspect_change_ratio=never, min_vehicle_height_m=0

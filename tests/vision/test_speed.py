@@ -246,6 +246,67 @@ def test_a_fragment_stays_rejected_when_the_second_guess_is_no_better() -> None:
     assert "contact_from_shade" not in p.details
 
 
+def fading(vehicle: Vehicle, lost_m: float) -> Track:
+    """``vehicle``'s boxes with its lower body fading into "shadow" over the second half
+    of the zone: the box bottom there is the bottom of what is left, up to ``lost_m``
+    above the road, as background subtraction gives a dark-grey truck driving away."""
+    track = Track(1)
+    for i, t in enumerate(TIMES):
+        lost = lost_m * float(np.clip((t - 0.8) / 0.4, 0.0, 1.0))
+        body = replace(vehicle, z0=lost, height=vehicle.height - lost)
+        pts = CAM.project(body.corners(float(t)))
+        box = (*pts.min(axis=0), *pts.max(axis=0))
+        track.samples.append(TrackSample(i, float(t), tuple(map(float, box)), 0.9))  # type: ignore[arg-type]
+    return track
+
+
+def test_a_body_whose_lower_part_fades_into_shadow_is_measured_from_its_second_guess() -> None:
+    # The box bottom climbs the body over the zone's second half, so that half reads
+    # fast; the second guess - the shadow-coloured run below the box down to the road -
+    # stays on the road.
+    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
+    track = fading(truck, lost_m=0.3)
+    first = measure(track, shade_retry=frozenset())
+    assert (first.valid, first.reject_reason) == (False, "halves_disagree")
+    p = measure(with_second_guess(track, vehicle_track(CAM, truck, TIMES)))
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+    assert p.details["contact_from_shade"] == 1.0
+
+
+def test_a_body_whose_pieces_come_and_go_is_judged_on_its_second_guess() -> None:
+    # A dark truck's box widens and narrows as its sides are kept and lost: the box-size
+    # screens call that a merge. The second guess below it is judged on the contact.
+    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
+    track = flickering(vehicle_track(CAM, truck, TIMES))
+    first = measure(track, shade_retry=frozenset())
+    assert (first.valid, first.reject_reason) == (False, "occlusion_or_merge")
+    p = measure(with_second_guess(track, vehicle_track(CAM, truck, TIMES)))
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+    assert p.details["contact_from_shade"] == 1.0
+
+
+def test_halves_that_disagree_on_both_guesses_stay_rejected() -> None:
+    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
+    track = fading(truck, lost_m=0.3)
+    p = measure(with_second_guess(track, fading(truck, lost_m=0.25)))
+    assert (p.valid, p.reject_reason) == (False, "halves_disagree")
+    assert "contact_from_shade" not in p.details
+
+
+def test_a_track_that_switched_vehicles_is_not_measured_again_from_its_second_guess() -> None:
+    # The second guess lies under the same box, on whichever vehicle the box followed:
+    # it cannot say the track was one vehicle's.
+    first = vehicle_track(CAM, AWAY, TIMES)
+    first.samples[len(TIMES) // 2 :] = vehicle_track(
+        CAM, replace(AWAY, y0=AWAY.y0 + 6.0), TIMES
+    ).samples[len(TIMES) // 2 :]
+    p = measure(with_second_guess(first, vehicle_track(CAM, AWAY, TIMES)))
+    assert (p.valid, p.reject_reason) == (False, "identity_switch")
+    assert "identity_switch" not in SpeedConfig().shade_retry
+
+
 def test_a_motorcycle_is_not_taken_for_a_fragment() -> None:
     motorcycle = replace(AWAY, width=0.8, length=2.1, height=1.4)
     p = measure(vehicle_track(CAM, motorcycle, TIMES))
