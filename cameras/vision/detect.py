@@ -37,12 +37,15 @@ WEIGHTS_ENV = "FAIRSPEED_YOLO_WEIGHTS"
 @dataclass(frozen=True)
 class Detection:
     """One box: (x1, y1, x2, y2) pixels, confidence in [0, 1], class name. ``shade_y2``:
-    the motion detector's second guess at the bottom (see ``shade``), where it differs."""
+    the motion detector's second guess at the bottom (see ``shade``), where it differs.
+    ``contact_x``: the column of the blob's lowest pixels (the motion detector's; a box
+    alone does not say where along its bottom edge the vehicle reaches it)."""
 
     xyxy: tuple[float, float, float, float]
     conf: float
     cls: str
     shade_y2: float | None = None
+    contact_x: float | None = None
 
     @property
     def contact_point(self) -> tuple[float, float]:
@@ -236,6 +239,9 @@ class MotionDetector:
                     ]
                 )
         boxes = np.c_[x, y, x + w - 1, bottom]
+        lowest = np.array(
+            [_lowest_column(np.asarray(labels), int(k), st[i]) for i, k in enumerate(keep)]
+        )
         shade = np.full(len(keep), np.nan)
         if self.shade_contact and self.last_shade is not None:
             kept = np.zeros(np.shape(stats), dtype=np.int32)  # noise takes no shadow pixels
@@ -245,6 +251,7 @@ class MotionDetector:
             shade[lower] = (rows[lower] + 0.5) / s - 0.5 + oy
         # Map back to full resolution: centre convention scales about -0.5.
         boxes = (boxes + 0.5) / s - 0.5 + np.array([ox, oy, ox, oy], dtype=np.float64)
+        lowest = (lowest + 0.5) / s - 0.5 + ox
         # A solid blob (vehicle) fills most of its box; scattered noise does not. The
         # confidence lets ByteTrack's two-stage association tell them apart.
         conf = np.clip(0.3 + 0.7 * fill, 0.0, 1.0)
@@ -254,8 +261,9 @@ class MotionDetector:
                 float(c),
                 self.cls,
                 float(sy) if np.isfinite(sy) else None,
+                float(cx),
             )
-            for b, c, sy in zip(boxes, conf, shade, strict=False)
+            for b, c, sy, cx in zip(boxes, conf, shade, lowest, strict=False)
         ]
 
     def _difference(self, s: float) -> NDArray[np.float32] | None:
@@ -301,6 +309,16 @@ class MotionDetector:
         cover = np.clip((profile - base) / (interior - base), 0.0, 1.0)
         # Row ``start`` is taken as fully covered: its lower boundary is start + 0.5.
         return float(start + 0.5 + cover[1:].sum())
+
+
+def _lowest_column(labels: NDArray[np.int32], label: int, st: NDArray[np.float64]) -> float:
+    """Mean column of a blob's pixels in its lowest row: where its outline reaches the
+    bottom of its box. A vehicle seen obliquely reaches it at a corner of its near end,
+    off the box's centre, and that corner - not the bottom-centre, which lies below the
+    outline there - is the road point whose row the box bottom gives."""
+    x, y, w, h = (int(v) for v in st[:4])
+    cols = np.flatnonzero(labels[y + h - 1, x : x + w] == label)
+    return float(x + cols.mean()) if len(cols) else x + (w - 1) / 2.0
 
 
 class YoloDetector:

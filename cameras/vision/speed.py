@@ -79,15 +79,24 @@ class SpeedEstimator:
         return box_contacts(boxes)
 
     def road_positions(
-        self, boxes: FloatArray, usable: BoolArray, whole: BoolArray | None = None
+        self,
+        boxes: FloatArray,
+        usable: BoolArray,
+        whole: BoolArray | None = None,
+        contact_x: FloatArray | None = None,
     ) -> FloatArray:
         """(N, 2) road-plane positions of a track's contact points.
 
         Lateral ``x`` is the bottom-centre's. With ``row_contact`` the along-road ``y`` is
-        read from the box bottom's row on the track's median lateral line (see
+        read from the box bottom's row on one lateral line (see
         :meth:`RoadPlane.along_road_at_row`): the box's horizontal extent, which changes
         with perspective and with the vehicle's sides and roof, then cannot bend the
-        trajectory of a vehicle seen obliquely.
+        trajectory of a vehicle seen obliquely. Where the detector says in which column
+        the outline reaches the box bottom (``contact_x``, NaN where it does not), the row
+        is read there and on that point's median lateral line: a vehicle seen obliquely
+        reaches its box bottom at a corner, not at the bottom-centre, and on a lens with
+        distortion, or off the camera's axis, a row is not square to the road, so reading
+        it elsewhere shifts the position by an amount that changes along the zone.
         """
         contact = self.contact_points(boxes)
         world = self.plane.image_to_world(contact)
@@ -96,6 +105,12 @@ class SpeedEstimator:
             ok &= whole  # a box cut at the side has a biased centre: not for the lateral line
         if self.config.row_contact and np.any(ok):
             lateral = float(np.median(world[ok, 0]))
+            if contact_x is not None and np.all(np.isfinite(contact_x[ok])):
+                at = np.c_[contact_x, contact[:, 1]]
+                corner = self.plane.image_to_world(at)[:, 0]
+                line = corner[ok & np.isfinite(corner)]
+                if len(line):
+                    contact, lateral = at, float(np.median(line))
             world = np.c_[world[:, 0], self.plane.along_road_at_row(contact, lateral)]
         return np.asarray(world, dtype=np.float64)
 
@@ -149,7 +164,8 @@ class SpeedEstimator:
         boxes = track.boxes()
         cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
         usable = ~cut_bottom
-        world = self.road_positions(boxes, usable, ~(cut_bottom | cut_side | cut_top))
+        whole = ~(cut_bottom | cut_side | cut_top)
+        world = self.road_positions(boxes, usable, whole, track.contact_xs())
         ok = usable & np.all(np.isfinite(world), axis=1)
         return self.capture_times(track.times(), boxes)[ok], world[ok]
 
@@ -196,7 +212,7 @@ class SpeedEstimator:
         if not cfg.row_contact:
             usable &= ~cut_side  # the bottom-centre of a side-cut box is off the vehicle
         whole_all = ~(cut_bottom | cut_side | cut_top)
-        world_all = self.road_positions(boxes_all, usable, whole_all)
+        world_all = self.road_positions(boxes_all, usable, whole_all, track.contact_xs())
         usable &= np.all(np.isfinite(world_all), axis=1)
         inside = usable & points_in_polygon(world_all, self.zone)
         if not np.any(inside):

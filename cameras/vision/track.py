@@ -53,6 +53,7 @@ class TrackSample:
     conf: float
     overlap: float = 0.0
     shade_y2: float | None = None  # the detector's second guess at the bottom, if any
+    contact_x: float | None = None  # column where the outline meets the bottom, if known
 
 
 @dataclass
@@ -89,13 +90,24 @@ class Track:
     def overlaps(self) -> FloatArray:
         return np.array([s.overlap for s in self.samples], dtype=np.float64)
 
+    def contact_xs(self) -> FloatArray:
+        """Each sample's ``contact_x``, NaN where the detector gave none."""
+        return np.array(
+            [np.nan if s.contact_x is None else s.contact_x for s in self.samples],
+            dtype=np.float64,
+        )
+
     def with_shade_contact(self) -> Track | None:
         """This track with each box's bottom at the detector's second guess (the shadow-
         coloured face below a piece of a vehicle, see ``shade``); None if it has none."""
         if all(s.shade_y2 is None for s in self.samples):
             return None
         samples = [
-            s if s.shade_y2 is None else replace(s, xyxy=(*s.xyxy[:3], s.shade_y2))
+            # The column where a blob reaches its bottom says nothing of where its shadow
+            # run ends: the retry reads its rows at the box's centre.
+            replace(s, contact_x=None)
+            if s.shade_y2 is None
+            else replace(s, xyxy=(*s.xyxy[:3], s.shade_y2), contact_x=None)
             for s in self.samples
         ]
         return Track(self.track_id, samples, dict(self.class_votes))
@@ -200,7 +212,7 @@ class ByteTrackTracker:
                 track = self.active[tid] = Track(tid)
             d = detections[int(di)]
             track.samples.append(
-                TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2)
+                TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2, d.contact_x)
             )
             track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1
             updated.append(track)

@@ -180,15 +180,19 @@ def vehicle_track(
     track_id: int = 1,
     noise_px: float = 0.0,
     seed: int = 0,
+    lowest_column: bool = False,
 ) -> Track:
-    """A tracker history for ``vehicle``: the image box of its cuboid at each time."""
+    """A tracker history for ``vehicle``: the image box of its cuboid at each time; with
+    ``lowest_column`` each sample also carries the column of its lowest corner, as the
+    motion detector gives the column where a blob reaches its bottom row."""
     rng = np.random.default_rng(seed)
     track = Track(track_id)
     for i, t in enumerate(times):
         pts = camera.project(vehicle.corners(float(t)))
         box = np.r_[pts.min(axis=0), pts.max(axis=0)] + rng.normal(0.0, noise_px, 4)
         xyxy = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-        track.samples.append(TrackSample(i, float(t), xyxy, 0.9))
+        low = float(pts[np.argmax(pts[:, 1]), 0]) if lowest_column else None
+        track.samples.append(TrackSample(i, float(t), xyxy, 0.9, contact_x=low))
         track.class_votes["car"] = track.class_votes.get("car", 0) + 1
     return track
 

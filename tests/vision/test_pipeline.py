@@ -21,7 +21,7 @@ from cameras.vision.pipeline import (
     seed_background_from_file,
 )
 from cameras.vision.source import FrameSource
-from tests.vision.scenes import Camera, Scene, Vehicle
+from tests.vision.scenes import Camera, Scene, Vehicle, road_plane
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 WEIGHTS = DATA / "yolov8n_int8.onnx"
@@ -50,6 +50,33 @@ def test_the_motion_detector_finds_the_vehicle_bottom_to_a_pixel() -> None:
             errors.append(max(d.xyxy[3] for d in found) - true_bottom)
     assert len(errors) >= 20
     assert abs(float(np.median(errors))) < 0.5
+
+
+def test_the_motion_detector_finds_where_a_vehicle_seen_obliquely_reaches_its_bottom() -> None:
+    # Seen obliquely, a vehicle reaches its box bottom along its near end, off the box's
+    # centre (``Detection.contact_x``). The bottom-centre lies on road beside the vehicle:
+    # on this lens the same row, elsewhere (distortion, roll) another road position.
+    car = Vehicle(x=3.5, y0=4.0, speed_ms=20.0, t_start=0.5, length=10.0, width=2.5, height=3.5)
+    scene = Scene(camera=CAM, vehicles=[car])
+    plane = road_plane(CAM)
+    bg = scene.background()
+    det = MotionDetector(min_area_px=50)
+    at_contact, at_centre = [], []
+    for i in range(50):
+        t = i / 30
+        found = det.detect(scene.render(t, bg))
+        if i >= 20 and len(found) == 1 and found[0].contact_x is not None:
+            x1, _, x2, y2 = found[0].xyxy
+            near_y = car.footprint_at(t)[1]  # the rear end, nearest the camera
+            pts = np.array([[found[0].contact_x, y2], [(x1 + x2) / 2, y2]])
+            road = plane.image_to_world(pts)
+            at_contact.append((road[0, 0] - car.x, road[0, 1] - near_y))
+            at_centre.append((road[1, 0] - car.x, road[1, 1] - near_y))
+    assert len(at_contact) >= 15
+    lateral, along = np.median(at_contact, axis=0)
+    assert abs(along) < 0.1
+    assert abs(lateral) < 0.1  # the middle of the near end, seen along its bottom row
+    assert abs(float(np.median(at_centre, axis=0)[0])) > 0.2  # off it, towards the side
 
 
 def test_the_motion_detector_ignores_a_cast_shadow() -> None:

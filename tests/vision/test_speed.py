@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cameras.vision.errors import CalibrationError
+from cameras.vision.geometry import LensModel, RoadPlane
 from cameras.vision.speed import Passage, SpeedConfig, SpeedEstimator
 from cameras.vision.track import Track, TrackSample
 from tests.vision.scenes import Camera, Vehicle, road_plane, vehicle_track
@@ -95,6 +96,42 @@ def test_it_uses_the_road_contact_point_not_the_box_centre() -> None:
     centre = CentreEstimator(est.plane, ZONE, 0.02, est.bounds).estimate(track)
     # the centre is above the road, so its projection runs away faster than the car
     assert centre is None or not centre.valid or centre.speed_fit_kmh > 95.0
+
+
+def through_a_barrel_lens(vehicle: Vehicle, lowest_column: bool) -> tuple[Track, RoadPlane]:
+    """``vehicle`` seen by a wide lens with strong barrel distortion, and the road plane
+    its calibration gives; with ``lowest_column`` each sample carries the column of the
+    lowest corner, as the motion detector gives the column where a blob reaches its
+    bottom row."""
+    cam = Camera(width=1280, height=720, focal_px=700.0)
+    lens = LensModel(cam.k, np.array([-0.35, 0.08, 0.0, 0.0, 0.0]))
+    world = np.array([[x, y] for x in (-6.0, 0.0, 6.0) for y in (10.0, 30.0, 50.0)])
+    distort = RoadPlane(cam.road_to_image(world), world, lens).distort  # the lens alone
+    plane = RoadPlane(distort(cam.road_to_image(world)), world, lens)
+    track = Track(1)
+    for i, t in enumerate(TIMES):
+        pts = distort(cam.project(vehicle.corners(float(t))))
+        low = float(pts[np.argmax(pts[:, 1]), 0]) if lowest_column else None
+        box = (*pts.min(axis=0), *pts.max(axis=0))
+        track.samples.append(TrackSample(i, float(t), tuple(map(float, box)), 0.9, contact_x=low))  # type: ignore[arg-type]
+    return track, plane
+
+
+@pytest.mark.parametrize("vehicle", [AWAY, TOWARD], ids=["away", "toward"])
+def test_it_reads_the_bottom_row_where_the_outline_reaches_it(vehicle: Vehicle) -> None:
+    # Off the lens axis a distorted row is not square to the road, so the bottom row
+    # read at the box's bottom-centre - below the outline of a vehicle seen obliquely -
+    # lands on a road position that drifts against the corner's along the zone.
+    truck = replace(vehicle, x=3.5 * np.sign(vehicle.x), length=10.0, width=2.5, height=3.5)
+    speeds = {}
+    for lowest in (False, True):
+        track, plane = through_a_barrel_lens(truck, lowest)
+        p = measure(track, plane=plane)
+        assert p.valid, p.reject_reason
+        speeds[lowest] = (p.speed_first_half_kmh, p.speed_second_half_kmh)
+    true = abs(truck.speed_ms) * 3.6
+    assert max(abs(s - true) for s in speeds[False]) > 0.15
+    assert speeds[True] == pytest.approx((true, true), abs=0.01)
 
 
 def test_it_ignores_a_track_that_never_enters_the_zone() -> None:
