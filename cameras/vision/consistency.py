@@ -37,8 +37,9 @@ def box_inconsistency(
 
     ``t``, ``y``, ``x``: times and road positions (m); ``boxes``: image boxes; ``ppm``:
     pixels per metre at each contact point; ``side_ok``/``top_ok``: boxes not cut at the
-    side/top by the view's edge; ``overlap``: IoU with another track's box; ``slope``:
-    the zone's fitted speed (m/s); ``noise``: per-sample position noise (m).
+    side/top by the view's edge; ``overlap``: share of the box's bottom band another
+    track's box covers; ``slope``: the zone's fitted speed (m/s); ``noise``: per-sample
+    position noise (m).
     """
     dt = np.diff(t)
     dt_med = float(np.median(dt))
@@ -88,7 +89,7 @@ def box_inconsistency(
     if (
         np.any((r_area > cfg.area_change_ratio) & both)
         or np.any((r_aspect > cfg.aspect_change_ratio) & both)
-        or np.any(overlap > cfg.overlap_iou)
+        or np.any(overlap > cfg.overlap_share)
     ):
         return "occlusion_or_merge"
     return None

@@ -32,13 +32,14 @@ def clean_samples(
     overlap: FloatArray,
     ratio: float = 1.4,
     aspect_ratio: float = 1.4,
-    overlap_iou: float = 0.15,
+    overlap_share: float = 0.15,
 ) -> BoolArray:
     """Samples whose box shows the vehicle alone.
 
     ``area`` and ``aspect`` are per-sample normalised box area and width/height;
     ``comparable`` marks boxes whose size can be compared (not cut by the view's edge);
-    ``overlap`` is each box's IoU with another track's box in the same frame.
+    ``overlap`` is the share of each box's bottom band another track's box covers in the
+    same frame (``track.bottom_overlap``).
 
     The track is cut into runs at every step of area (by more than ``ratio``) or aspect
     (by more than ``aspect_ratio``) between comparable neighbours. The vehicle's own size
@@ -53,7 +54,7 @@ def clean_samples(
     la = np.log(np.maximum(np.asarray(area, dtype=np.float64), 1e-12))
     lr = np.log(np.maximum(np.asarray(aspect, dtype=np.float64), 1e-12))
     ok = np.asarray(comparable, dtype=bool)
-    free = np.asarray(overlap, dtype=np.float64) <= overlap_iou
+    free = np.asarray(overlap, dtype=np.float64) <= overlap_share
     pair = ok[1:] & ok[:-1]
     step = pair & (
         (np.abs(np.diff(la)) > np.log(ratio)) | (np.abs(np.diff(lr)) > np.log(aspect_ratio))

@@ -156,7 +156,7 @@ class SpeedEstimator:
             overlap,
             cfg.area_change_ratio,
             cfg.aspect_change_ratio,
-            cfg.overlap_iou,
+            cfg.overlap_share,
         )
 
     def road_track(self, track: Track) -> tuple[FloatArray, FloatArray]:

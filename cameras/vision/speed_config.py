@@ -24,7 +24,9 @@ class SpeedConfig:
     size_jump_ratio: float = 1.8  # width AND height change at once: another vehicle
     area_change_ratio: float = 1.4  # scale-normalised box area step: occlusion or merge
     aspect_change_ratio: float = 1.4
-    overlap_iou: float = 0.15  # box overlap with another track inside the zone
+    # Share of a box's bottom band another track's box covers (``track.bottom_overlap``)
+    # beyond which the frame is not the vehicle's alone.
+    overlap_share: float = 0.15
     min_clean_frac: float = 0.6  # frames merged/occluded beyond this share: whole track out
     # A frame this far off the line the others agree on (m, or sigmas of the track's own
     # noise, 0.03-0.07 m in the suite) is not the vehicle's own box (``screen.off_line``).

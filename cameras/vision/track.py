@@ -44,8 +44,9 @@ class _Boxes:
 
 @dataclass(frozen=True)
 class TrackSample:
-    """One observation of a track. ``overlap`` is the largest IoU with another track's box
-    in the same frame (occlusion/merge evidence)."""
+    """One observation of a track. ``overlap`` is the largest share of the box's bottom
+    band that another track's box covers in the same frame (occlusion/merge evidence, see
+    :func:`bottom_overlap`)."""
 
     frame_index: int
     t_s: float
@@ -129,20 +130,31 @@ class Track:
         return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 
-def pairwise_iou(boxes: FloatArray) -> FloatArray:
-    """IoU matrix of (N, 4) xyxy boxes, zero on the diagonal."""
-    if len(boxes) == 0:
-        return np.zeros((0, 0))
-    x1 = np.maximum(boxes[:, None, 0], boxes[None, :, 0])
-    y1 = np.maximum(boxes[:, None, 1], boxes[None, :, 1])
-    x2 = np.minimum(boxes[:, None, 2], boxes[None, :, 2])
-    y2 = np.minimum(boxes[:, None, 3], boxes[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = area[:, None] + area[None, :] - inter
-    iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-    np.fill_diagonal(iou, 0.0)
-    return np.asarray(iou)
+def bottom_overlap(boxes: FloatArray, band: float = 0.25) -> FloatArray:
+    """For each (N, 4) xyxy box, the largest share of its bottom band (the lowest ``band``
+    of its height) that another box covers.
+
+    Only there can another vehicle hide or merge into the contact point: a nearer one
+    stands in front of the bottom edge, a neighbour's blob joins it at the side. A
+    farther vehicle seen above a tall truck's bottom lies inside the truck's box without
+    touching its bottom edge, and the truck's reading owes it nothing (whole-box IoU set
+    those frames aside; the farther vehicle's own band is covered, so its frames still
+    are)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if len(boxes) < 2:
+        return np.zeros(len(boxes))
+    low = boxes.copy()
+    low[:, 1] = boxes[:, 3] - band * (boxes[:, 3] - boxes[:, 1])
+    ix = np.minimum(low[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        low[:, None, 0], boxes[None, :, 0]
+    )
+    iy = np.minimum(low[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        low[:, None, 1], boxes[None, :, 1]
+    )
+    area = np.maximum((low[:, 2] - low[:, 0]) * (low[:, 3] - low[:, 1]), 1e-12)
+    share = np.clip(ix, 0, None) * np.clip(iy, 0, None) / area[:, None]
+    np.fill_diagonal(share, 0.0)
+    return np.asarray(share.max(axis=1))
 
 
 class ByteTrackTracker:
@@ -203,7 +215,7 @@ class ByteTrackTracker:
             return []
         det_idx = np.array([int(st.idx) for st in current], dtype=int)
         raw = xyxy[det_idx]
-        overlap = pairwise_iou(raw).max(axis=1) if len(raw) > 1 else np.zeros(len(raw))
+        overlap = bottom_overlap(raw)
         updated: list[Track] = []
         for st, di, ov in zip(current, det_idx, overlap, strict=False):
             tid = int(st.track_id)
