@@ -16,6 +16,7 @@ REJECT_REASONS = (
     "lane_change",
     "halves_disagree",
     "high_uncertainty",
+    "duplicate",  # a second valid reading of a vehicle already measured (``dedup``)
 )
 
 

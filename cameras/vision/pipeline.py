@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.calibration import Calibration
+from cameras.vision.dedup import DuplicateScreen
 from cameras.vision.departure import DepartureWatch, zone_test
 from cameras.vision.detect import Detector, MotionDetector, make_detector
 from cameras.vision.errors import VideoSourceError
@@ -113,6 +114,8 @@ class MeasurementPipeline:
             else None
         )
         self.tracks_finished = 0
+        # One vehicle given as two tracks must not be two readings (see ``dedup``).
+        self.duplicates = DuplicateScreen()
 
     def process(self, frame: Frame) -> list[Passage]:
         if self.estimator.bounds is None or self.estimator.frame_height is None:
@@ -138,6 +141,7 @@ class MeasurementPipeline:
         if self.departures is not None:
             departed = self.departures.update(frame.index, self.tracker.active.values())
             passages += self._measure_departed(departed)
+        passages = self.duplicates.screen(passages)
         t3 = time.perf_counter()
         self.timings.frames += 1
         self.timings.add("detect", t1 - t0)
@@ -150,6 +154,7 @@ class MeasurementPipeline:
         t0 = time.perf_counter()
         passages = self._measure(self.tracker.flush())
         passages += self.stitcher.flush()
+        passages = self.duplicates.screen(passages)
         self.timings.add("measure", time.perf_counter() - t0)
         return passages
 
