@@ -297,37 +297,35 @@ def fading(vehicle: Vehicle, lost_m: float) -> Track:
     return track
 
 
-def test_a_body_whose_lower_part_fades_into_shadow_is_measured_from_its_second_guess() -> None:
-    # The box bottom climbs the body over the zone's second half, so that half reads
-    # fast; the second guess - the shadow-coloured run below the box down to the road -
-    # stays on the road.
-    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
-    track = fading(truck, lost_m=0.3)
-    first = measure(track, shade_retry=frozenset())
-    assert (first.valid, first.reject_reason) == (False, "halves_disagree")
-    p = measure(with_second_guess(track, vehicle_track(CAM, truck, TIMES)))
-    assert p.valid, p.reject_reason
-    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
-    assert p.details["contact_from_shade"] == 1.0
+TRUCK = replace(AWAY, width=2.5, height=3.5, length=10.0)
 
 
-def test_a_body_whose_pieces_come_and_go_is_judged_on_its_second_guess() -> None:
-    # A dark truck's box widens and narrows as its sides are kept and lost: the box-size
-    # screens call that a merge. The second guess below it is judged on the contact.
-    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
-    track = flickering(vehicle_track(CAM, truck, TIMES))
-    first = measure(track, shade_retry=frozenset())
-    assert (first.valid, first.reject_reason) == (False, "occlusion_or_merge")
-    p = measure(with_second_guess(track, vehicle_track(CAM, truck, TIMES)))
+@pytest.mark.parametrize(
+    ("seen", "first_verdict"),
+    [
+        # The box bottom climbs the body over the zone's second half, so that half reads
+        # fast; the shadow-coloured run below the box down to the road stays on the road.
+        (fading(TRUCK, lost_m=0.3), "halves_disagree"),
+        # The box widens and narrows as the sides are kept and lost: the box-size screens
+        # call that a merge. The second guess below it is judged on the contact.
+        (flickering(vehicle_track(CAM, TRUCK, TIMES)), "occlusion_or_merge"),
+    ],
+    ids=["lower-part-fades-into-shadow", "pieces-come-and-go"],
+)
+def test_a_dark_body_rejected_for_its_contact_is_measured_from_its_second_guess(
+    seen: Track, first_verdict: str
+) -> None:
+    first = measure(seen, shade_retry=frozenset())
+    assert (first.valid, first.reject_reason) == (False, first_verdict)
+    p = measure(with_second_guess(seen, vehicle_track(CAM, TRUCK, TIMES)))
     assert p.valid, p.reject_reason
     assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
     assert p.details["contact_from_shade"] == 1.0
 
 
 def test_halves_that_disagree_on_both_guesses_stay_rejected() -> None:
-    truck = replace(AWAY, width=2.5, height=3.5, length=10.0)
-    track = fading(truck, lost_m=0.3)
-    p = measure(with_second_guess(track, fading(truck, lost_m=0.25)))
+    track = fading(TRUCK, lost_m=0.3)
+    p = measure(with_second_guess(track, fading(TRUCK, lost_m=0.25)))
     assert (p.valid, p.reject_reason) == (False, "halves_disagree")
     assert "contact_from_shade" not in p.details
 
