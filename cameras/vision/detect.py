@@ -229,6 +229,7 @@ class MotionDetector:
         keep = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= self.min_area_px * s * s) + 1
         if len(keep) == 0:
             return []
+        lab: NDArray[np.int32] = np.asarray(labels, dtype=np.int32)
         st = stats[keep].astype(np.float64)
         x, y = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_TOP]
         w, h = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
@@ -240,20 +241,15 @@ class MotionDetector:
             diff = self._difference(s)
             if diff is not None:
                 bottom = np.array(
-                    [
-                        self._refined_bottom(diff, np.asarray(labels), int(k), st[i])
-                        for i, k in enumerate(keep)
-                    ]
+                    [self._refined_bottom(diff, lab, int(k), st[i]) for i, k in enumerate(keep)]
                 )
         boxes = np.c_[x, y, x + w - 1, bottom]
-        lowest = np.array(
-            [_lowest_column(np.asarray(labels), int(k), st[i]) for i, k in enumerate(keep)]
-        )
+        lowest = np.array([_lowest_column(lab, int(k), st[i]) for i, k in enumerate(keep)])
         shade = np.full(len(keep), np.nan)
         if self.shade_contact and self.last_shade is not None:
             kept = np.zeros(np.shape(stats), dtype=np.int32)  # noise takes no shadow pixels
             kept[keep] = stats[keep]
-            rows = shade_bottoms(np.asarray(labels), kept, self.last_shade)[keep]
+            rows = shade_bottoms(lab, kept, self.last_shade)[keep]
             lower = rows > y + h - 1
             shade[lower] = (rows[lower] + 0.5) / s - 0.5 + oy
         # Map back to full resolution: centre convention scales about -0.5.
