@@ -217,6 +217,8 @@ def run_geometry(
                 valid=p.valid,
                 reason=p.reject_reason,
                 track_id=p.track_id,
+                # read from the motion detector's second contact guess (``shade``)
+                from_shade=bool(p.details.get("contact_from_shade")),
             )
             if p.valid:
                 errors.append(p.speed_kmh - v["speed_kmh"])

@@ -15,10 +15,16 @@ own cast shadow, which moves with it - so it is a contact point too. The new bot
 high quantile of the columns' reach rather than the deepest one, so that one column
 running down a neighbour's shadow does not move it.
 
-It is only a fallback, used for a track the estimator rejects as a fragment: under a whole
-vehicle it moves the contact into the soft, ragged shadow around real cars (overcast China
-clip: 18 valid readings of 46 became 12 when every blob took it, the rest with halves
-disagreeing).
+"Plain road" is background to MOG2 *and* close to its background image. A body band in a
+colour the lane sees often is background to MOG2 too, and a run that stopped on it would
+stop on the vehicle, above the road; the detector passes such pixels in as shade (see
+``MotionDetector._unlike_background``). A band within 12 grey levels per channel of the
+road still ends the run there: that over-read is not closed.
+
+It is only a fallback, for a track the estimator rejects for its contact (``SpeedConfig.
+shade_retry``): under a whole vehicle it moves the contact into the soft, ragged shadow
+around real cars (overcast China clip: 18 valid readings of 46 became 12 when every blob
+took it, the rest with halves disagreeing).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ def shade_bottoms(
     stats: NDArray[np.int32],
     shade: NDArray[np.bool_],
     support: float = 0.8,
-) -> NDArray[np.int64]:
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Each blob's bottom row if it took the shadow pixels in an unbroken run below it.
 
     ``labels``/``stats`` are ``cv2.connectedComponentsWithStats`` output (label 0 is the
@@ -45,11 +51,16 @@ def shade_bottoms(
     not be the road, and one cut by the view's edge has no end; those columns keep their
     own bottom. The new bottom is the ``support`` quantile of the columns' reach. Blobs
     are taken in label order, and a pixel one blob took is not free for the next.
+
+    Returns (bottom row, column) per label: the column is the mean of those that reach
+    the new bottom - where along it the contact is, which on a distorted lens or an
+    oblique view is not the box's centre.
     """
     free = shade & (labels == 0)
     n_rows = labels.shape[0]
     row_index = np.arange(n_rows)
     out = (stats[:, 1] + stats[:, 3] - 1).astype(np.int64)
+    at = (stats[:, 0] + (stats[:, 2] - 1) / 2.0).astype(np.float64)
     for k in range(1, len(stats)):
         x, y, w, h, area = (int(v) for v in stats[k, :5])
         if area == 0:
@@ -72,4 +83,7 @@ def shade_bottoms(
         cut = max(y + h - 1, int(np.quantile(reach, support)))
         free[r0:, x : x + w] &= ~(below & (rows < first[None, :]) & road[None, :] & (rows <= cut))
         out[k] = cut
-    return out
+        deepest = cols[has][reach >= cut]
+        if len(deepest):
+            at[k] = float(deepest.mean())
+    return out, at

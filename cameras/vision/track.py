@@ -55,6 +55,7 @@ class TrackSample:
     overlap: float = 0.0
     shade_y2: float | None = None  # the detector's second guess at the bottom, if any
     contact_x: float | None = None  # column where the outline meets the bottom, if known
+    shade_x: float | None = None  # the same for ``shade_y2``
 
 
 @dataclass
@@ -104,11 +105,11 @@ class Track:
         if all(s.shade_y2 is None for s in self.samples):
             return None
         samples = [
-            # The column where a blob reaches its bottom says nothing of where its shadow
-            # run ends: the retry reads its rows at the box's centre.
-            replace(s, contact_x=None)
+            # Each bottom is read at its own column: the blob's where the box bottom is
+            # kept, the deepest shadow run's where it is replaced.
+            s
             if s.shade_y2 is None
-            else replace(s, xyxy=(*s.xyxy[:3], s.shade_y2), contact_x=None)
+            else replace(s, xyxy=(*s.xyxy[:3], s.shade_y2), contact_x=s.shade_x)
             for s in self.samples
         ]
         return Track(self.track_id, samples, dict(self.class_votes))
@@ -224,7 +225,9 @@ class ByteTrackTracker:
                 track = self.active[tid] = Track(tid)
             d = detections[int(di)]
             track.samples.append(
-                TrackSample(frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2, d.contact_x)
+                TrackSample(
+                    frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2, d.contact_x, d.shade_x
+                )
             )
             track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1
             updated.append(track)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def blobs(
 def bottoms(
     labels: NDArray[np.int32], stats: NDArray[np.int32], shade: NDArray[np.bool_]
 ) -> list[int]:
-    return [int(b) for b in shade_bottoms(labels, stats, shade)[1:]]
+    return [int(b) for b in shade_bottoms(labels, stats, shade)[0][1:]]
 
 
 def test_a_window_above_a_shaded_face_reaches_down_to_the_road() -> None:
@@ -81,13 +82,73 @@ def test_two_blobs_never_take_the_same_shade() -> None:
     assert bottoms(*blobs(fg=fg, shade=[(15, 40, 10, 70)])) == [40, 40]
 
 
+def test_the_contact_column_is_where_the_run_reaches_deepest() -> None:
+    # a face seen obliquely: its right end comes lower in the picture than its left
+    labels, stats, shade = blobs(fg=[(10, 14, 20, 59)], shade=[(15, 30, 20, 49), (15, 40, 50, 59)])
+    rows, cols = shade_bottoms(labels, stats, shade)
+    assert (int(rows[1]), float(cols[1])) == (40, 54.5)
+
+
+def test_without_a_run_the_column_is_the_box_centre() -> None:
+    labels, stats, shade = blobs(fg=[(10, 30, 20, 40)], shade=[])
+    rows, cols = shade_bottoms(labels, stats, shade)
+    assert (int(rows[1]), float(cols[1])) == (30, 30.0)
+
+
+ROAD, SHADED, BAND, PAINT = 100, 60, 130, (40, 40, 210)
+
+
+def lane_history(det: MotionDetector, frames: int = 1500) -> NDArray[np.float64]:
+    """A busy lane: a textured road where one grey (``BAND``) passes a quarter of the
+    time, so MOG2 keeps it as a second background colour beside the road's. Returns
+    the road."""
+    rng = np.random.default_rng(4)
+    road = np.clip(ROAD + rng.normal(0, 2, (120, 160, 1)), 0, 255).repeat(3, axis=2)
+    for i in range(frames):
+        img = road.copy()
+        if i % 4 == 0:
+            img[70:80, 40:120] = BAND
+        det.detect(img.astype(np.uint8))
+    return road
+
+
+def vehicle_over(road: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """Painted top, a shaded face, a lower band in the lane's common grey, then road."""
+    img = road.copy()
+    img[30:50, 40:120] = PAINT
+    img[50:70, 40:120] = SHADED
+    img[70:80, 40:120] = BAND
+    return img.astype(np.uint8)
+
+
+@pytest.mark.parametrize(("unlike_floor", "bottom"), [(None, 79.0), (math.inf, 69.0)])
+def test_a_body_band_the_background_model_knows_is_not_taken_for_road(
+    unlike_floor: float | None, bottom: float
+) -> None:
+    # MOG2 calls the band background (its colour is one of the lane's), yet it is 30 grey
+    # levels from the road under it: the shade run goes on through it to the road. Told
+    # to trust MOG2 alone (an infinite floor), the run stops on the band, 10 rows up.
+    floor = {} if unlike_floor is None else {"unlike_floor": unlike_floor}
+    det = MotionDetector(max_side=1000, min_area_px=200, **floor)
+    road = lane_history(det)
+    (d,) = det.detect(vehicle_over(road))
+    assert d.xyxy[3] < 60  # the box ends above the shaded face
+    assert d.shade_y2 == bottom
+    assert d.shade_x == pytest.approx(79.5, abs=1.0)
+
+
 def test_a_track_without_second_guesses_has_no_shade_hypothesis() -> None:
     track = Track(1, [TrackSample(i, i / 30, (0.0, 0.0, 10.0, 10.0), 0.9) for i in range(5)])
     assert track.with_shade_contact() is None
-    track.samples[2] = TrackSample(2, 2 / 30, (0.0, 0.0, 10.0, 10.0), 0.9, shade_y2=14.0)
+    track.samples[2] = TrackSample(
+        2, 2 / 30, (0.0, 0.0, 10.0, 10.0), 0.9, shade_y2=14.0, contact_x=3.0, shade_x=8.0
+    )
+    track.samples[3] = replace(track.samples[3], contact_x=4.0)
     alt = track.with_shade_contact()
     assert alt is not None
     assert alt.boxes()[:, 3].tolist() == [10.0, 10.0, 14.0, 10.0, 10.0]
+    # each bottom is read at its own column: the shade run's, or the blob's where kept
+    assert alt.contact_xs()[2:4].tolist() == [8.0, 4.0]
     assert track.boxes()[2, 3] == 10.0  # the original is untouched
 
 
