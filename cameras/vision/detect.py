@@ -197,7 +197,9 @@ class MotionDetector:
         fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
         mask = np.asarray(fg, dtype=np.uint8)
         self.last_mask = mask
-        self._diff = self._difference() if (self.refine_bottom or self.shade_contact) else None
+        # Computed here only for the shade contact; a gate that only asks for the mask
+        # (``YoloDetector``'s) does without.
+        self._diff = self._difference() if self.shade_contact else None
         if self.shade_contact:  # shadow-labelled pixels, cleaned like the foreground
             _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
             if self._diff is not None:
@@ -248,7 +250,7 @@ class MotionDetector:
         # same as calibration image points: the last foreground row's index, not index + 1.
         bottom = y + h - 1
         if self.refine_bottom:
-            diff = self._diff
+            diff = self._diff if self._diff is not None else self._difference()
             if diff is not None:
                 bottom = np.array(
                     [self._refined_bottom(diff, lab, int(k), st[i]) for i, k in enumerate(keep)]
