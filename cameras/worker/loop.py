@@ -20,6 +20,7 @@ import math
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -98,6 +99,8 @@ class WorkerStats:
     frames: int = 0
     passages: int = 0
     enforceable: int = 0  # passages over the threshold, handed to the evidence thread
+    # Passages the engine rejected, by reason: counts only, nothing of the vehicle.
+    rejected: Counter[str] = field(default_factory=Counter)
     reconnects: int = 0
     segments: int = 0
     lag_s: float = 0.0
@@ -268,6 +271,8 @@ class CameraWorker:
 
     def _passage(self, passage: Passage, start: datetime) -> None:
         self.stats.passages += 1
+        if not passage.valid:
+            self.stats.rejected[str(passage.reject_reason)] += 1
         self.counts.add(passage, utc_at(start, passage.t_enter_s))
         try:
             if self.config.rule.enforceable(passage):

@@ -230,6 +230,7 @@ def test_passages_under_the_threshold_leave_only_counts(tmp_path: Path) -> None:
     worker.parts.flush_counts = counted.extend
     assert worker.run() == 0
     assert worker.stats.passages == 3 and worker.stats.enforceable == 0
+    assert dict(worker.stats.rejected) == {"x": 1}  # the rejected one, by its reason
     assert worker.builder.failures == 0  # make_violation would have raised
     ((_, counts),) = counted
     assert counts.vehicles == 3 and counts.over_limit == 1  # the invalid one has no speed

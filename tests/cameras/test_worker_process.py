@@ -59,6 +59,9 @@ def test_nothing_about_vehicles_under_the_threshold_is_written_anywhere(
     # Counts are bucketed by wall-clock quarter hour, so a run can straddle two buckets.
     counts = list(TrafficCount.objects.filter(camera=camera))
     assert sum(c.vehicles for c in counts) == report["passages"]
+    # every rejected reading is counted under its reason, and only those
+    assert sum(report["rejected"].values()) <= report["passages"]
+    assert all(isinstance(n, int) and n > 0 for n in report["rejected"].values())
     assert sum(sum(c.speed_histogram.values()) for c in counts) >= 2
     assert all(c.over_limit == 0 for c in counts)
     # Heartbeats carry totals only, and the self-test the worker ran on its first seconds.

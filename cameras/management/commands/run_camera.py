@@ -90,6 +90,7 @@ class Command(BaseCommand):
             "frames": stats.frames,
             "passages": stats.passages,
             "enforceable": stats.enforceable,
+            "rejected": dict(sorted(stats.rejected.items())),  # by reason, counts only
             "violations": worker.builder.spooled,  # enforceable, with evidence, spooled
             "violations_sent": delivery.sent if delivery is not None else 0,
             "spool_pending": spool.size().pending,

@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 if new.count() >= sent:
                     break
                 time.sleep(0.5)
-            self._print_story(new, truth)
+            self._print_story(new, truth, report.get("rejected") or {})
             counted = TrafficCount.objects.filter(camera=camera).aggregate(n=Sum("vehicles"))["n"]
             summary = {
                 "measured": int(report.get("passages", counted or 0)),
@@ -112,7 +112,9 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
-    def _print_story(self, violations: Any, truth: dict[str, Any]) -> None:
+    def _print_story(
+        self, violations: Any, truth: dict[str, Any], rejected: dict[str, int]
+    ) -> None:
         log = self.stderr.write
         speeders = [v["speed_kmh"] for v in truth["vehicles"] if v["speed_kmh"] > 60]
         log(f"• ground truth: {len(truth['vehicles'])} vehicles, speeders at {speeders} km/h")
@@ -121,6 +123,11 @@ class Command(BaseCommand):
                 f"  violation {v.event_id}: {v.speed_kmh:.1f} ± {v.uncertainty_kmh:.1f} km/h "
                 f"→ {v.status} ({v.status_reason})"
             )
+        if rejected:
+            # A reading that fails a check tickets nobody, whatever its speed: say so, so a
+            # speeder with no violation above is not a mystery.
+            why = ", ".join(f"{reason} {n}" for reason, n in rejected.items())
+            log(f"  readings the engine rejected (no ticket, whatever the speed): {why}")
 
     def _serve(self, port: str, users: dict[str, dict[str, str]]) -> None:
         log = self.stderr.write
