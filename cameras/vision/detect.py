@@ -287,10 +287,11 @@ class MotionDetector:
 
     def _unlike_background(self, raw: NDArray[Any], diff: NDArray[np.float32]) -> NDArray[np.bool_]:
         """Pixels MOG2 called background that are nonetheless far from the background
-        image. In a busy lane MOG2 keeps a common vehicle colour as a second background
-        component (the road's own weight falls below its 0.9 ratio), so a body band in
-        that colour counts as background while it differs from the road under it by
-        17-20 grey levels per channel; the road's own noise is 1-2. For the shade contact
+        image. In a busy lane MOG2 can keep a common vehicle colour as a second background
+        component (the road's own weight falls below its 0.9 ratio; the likely reason in
+        the case below), so a body band in that colour counts as background while it
+        differs from the road under it by 17-20 grey levels per channel; the road's own
+        noise is 1-2. For the shade contact
         such pixels are not plain road (see ``shade``): a run that stopped on them
         stopped on the vehicle, above the road, and over-read (a road-grey van at 20 km/h
         read 20.60 +- 0.37; through them it reads 19.93 +- 0.33). Far means more than
