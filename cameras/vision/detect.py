@@ -291,10 +291,10 @@ class MotionDetector:
         component (the road's own weight falls below its 0.9 ratio; the likely reason in
         the case below), so a body band in that colour counts as background while it
         differs from the road under it by 17-20 grey levels per channel; the road's own
-        noise is 1-2. For the shade contact
-        such pixels are not plain road (see ``shade``): a run that stopped on them
-        stopped on the vehicle, above the road, and over-read (a road-grey van at 20 km/h
-        read 20.60 +- 0.37; through them it reads 19.93 +- 0.33). Far means more than
+        noise is 1-2. For the shade contact such pixels are not plain road (see
+        ``shade``): a run that stopped on them stopped on the vehicle, above the road, and
+        over-read (a road-grey van at 20 km/h read 20.60 +- 0.37; through them it reads
+        19.93 +- 0.33). Far means more than
         ``unlike_factor`` times the typical difference of the frame's background pixels
         and more than ``unlike_floor`` (L1 over the three channels). The floor is 36
         because at 24 a cast shadow's faint penumbra counted too, and moved one van's
