@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enforcement.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("YOLO_OFFLINE", "1")  # never let ultralytics reach the network
     from django.core.management import execute_from_command_line
 

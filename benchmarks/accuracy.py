@@ -25,12 +25,12 @@ import numpy as np
 
 from benchmarks.common import YOLO_WEIGHTS, fmt, table, write_summary
 from benchmarks.suite import geometries, scene_for
-from cameras.vision.calibration import load_calibration
-from cameras.vision.pipeline import measure_video
-from cameras.vision.source import Frame
-from cameras.vision.speed import Passage
+from cameras.vision.measure.calibration import load_calibration
+from cameras.vision.measure.pipeline import measure_video
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.speed import Passage
+from cameras.vision.measure.track import Track
 from cameras.vision.synth import SceneFiles, SceneSpec, render_scene
-from cameras.vision.track import Track
 
 TARGETS = {"mae_kmh": 0.75, "max_over_kmh": 2.0, "measured_pct": 95.0, "phantoms": 0}
 LATERAL_TOL_M = 2.0  # a passage belongs to a vehicle whose lane centre is this close

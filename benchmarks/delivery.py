@@ -76,18 +76,18 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     call_command("migrate", verbosity=0)
     import numpy as np
 
-    from cameras.vision.evidence import (
+    from cameras.limits import max_message_bytes
+    from cameras.vision.evidence.package import (
         EvidenceFrame,
         Measurement,
         build_package,
         package_to_bytes,
     )
-    from cameras.vision.plate import PlateRead
-    from cameras.vision.spool import Spool
-    from cameras.worker.backoffice import Publisher, camera_key
+    from cameras.vision.evidence.plate import PlateRead
     from cameras.worker.delivery import Delivery
-    from enforcement.celery import worker_argv
-    from enforcement.evidence_intake import max_message_bytes
+    from cameras.worker.spool import Spool
+    from cameras.worker.wiring import Publisher, camera_key
+    from config.celery import worker_argv
     from enforcement.models import Violation
     from tests.cameras.clips import LANE1, LANE2, render
     from tests.factories import enforceable_camera
@@ -136,11 +136,12 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
             spool.put(
                 event_id,
                 {
+                    "schema_version": 1,
                     "event_id": event_id,
-                    "camera": camera.code,
+                    "camera_code": camera.code,
                     "calibration_version": 1,
                     "measured_at": now.isoformat(),
-                    "speed_limit_kmh": 50,
+                    "limit_kmh": 50,
                     "passage": {
                         "speed_kmh": 84.0,
                         "uncertainty_kmh": 1.4,
@@ -312,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clip-dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enforcement.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         sys.path.insert(0, str(REPO))
         result = child(args.child, Path(args.dir), args.events, Path(args.clip_dir))
         print(json.dumps(result))

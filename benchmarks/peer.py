@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from cameras.vision.calibration import Calibration
-from cameras.vision.source import Frame
-from cameras.vision.speed import points_in_polygon
-from cameras.vision.track import Track
+from cameras.vision.measure.calibration import Calibration
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.speed import points_in_polygon
+from cameras.vision.measure.track import Track
 
 
 def metres_per_pixel(cal: Calibration) -> float:

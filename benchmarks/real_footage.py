@@ -40,8 +40,8 @@ def clips() -> list[Path]:
 
 
 def run_clip(clip: Path, calib: Path, detector: str) -> dict[str, Any]:
-    from cameras.vision.calibration import load_calibration
-    from cameras.vision.pipeline import MeasurementPipeline, measure_video
+    from cameras.vision.measure.calibration import load_calibration
+    from cameras.vision.measure.pipeline import MeasurementPipeline, measure_video
 
     cal = load_calibration(calib)
     pipes: list[MeasurementPipeline] = []

@@ -40,8 +40,8 @@ def peak_rss_mib() -> float:
 
 def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[str, Any]:
     """Runs inside the child process; prints one JSON line."""
-    from cameras.vision.calibration import load_calibration
-    from cameras.vision.pipeline import MeasurementPipeline, measure_video
+    from cameras.vision.measure.calibration import load_calibration
+    from cameras.vision.measure.pipeline import MeasurementPipeline, measure_video
 
     cal = load_calibration(calib)
     pipes: list[MeasurementPipeline] = []

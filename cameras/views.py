@@ -24,7 +24,7 @@ from cameras.services.certificates import (
 )
 from cameras.services.selftest import MAX_FRAMES, selftest_run
 from cameras.services.stills import source_arg
-from cameras.vision.source import FrameSource
+from cameras.vision.measure.source import FrameSource
 
 
 @require(VIEW)

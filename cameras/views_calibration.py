@@ -19,8 +19,8 @@ from cameras.forms import CalibrationImportForm, StillUploadForm
 from cameras.models import CalibrationStill, Camera
 from cameras.services import calibration as calibration_service
 from cameras.services import stills as still_service
-from cameras.services.calibration_render import birdseye_png, overlay_png
 from cameras.vision.errors import CalibrationError
+from cameras.vision.measure.calibration_drawing import birdseye_png, overlay_png
 
 MAX_JSON_BODY_BYTES = 256 * 1024
 PASS_THROUGH_KEYS = (

@@ -1,6 +1,6 @@
 """Receiving a violation's evidence in the back office.
 
-A camera worker signs every evidence package (cameras.vision.evidence) with its own
+A camera worker signs every evidence package (cameras.vision.evidence.package) with its own
 Ed25519 key. The package travels inside the violation message (base64 of the zip) when
 it is small enough, else through the private "evidence" storage (S3 in production),
 so worker and back office need not share a filesystem. Either way it is unpacked with
@@ -23,19 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
+from cameras.limits import max_message_bytes, max_package_bytes
 from cameras.models import Camera
-from cameras.vision.evidence import (
+from cameras.vision.evidence.package import (
     FORMAT,
     MANIFEST,
     EvidenceError,
     package_from_bytes,
     verify_package,
 )
-from cameras.vision.signing import PublicKey, SignatureError
+from cameras.vision.evidence.signing import PublicKey, SignatureError
 
 TRANSPORT_INLINE = "inline"
 TRANSPORT_STORAGE = "storage"
@@ -49,15 +49,6 @@ class EvidenceResult:
     manifest: dict[str, Any] = field(default_factory=dict)
     stored_dir: str = ""
     problems: list[str] = field(default_factory=list)
-
-
-def max_message_bytes() -> int:
-    return int(str(settings.FAIRSPEED["MAX_EVIDENCE_MESSAGE_BYTES"]))
-
-
-def max_package_bytes() -> int:
-    """Largest package accepted through storage (default 8x the message limit)."""
-    return int(str(settings.FAIRSPEED.get("MAX_EVIDENCE_PACKAGE_BYTES", 8 * max_message_bytes())))
 
 
 def incoming_name(camera_code: str, event_id: str) -> str:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from django.db import IntegrityError, transaction
 
 from cameras.models import Camera
+from cameras.vision.event import EventError, event_from_message
 from enforcement.evidence_intake import evidence_receive
+from enforcement.gate import gate_evaluate
 from enforcement.models import DeadLetter, Violation, ViolationStatus
-from enforcement.payloads import PayloadError, parse_violation_event
 from policy.audit import audit_record
-from policy.gate import gate_evaluate
+from policy.gate import GateFacts
 
 log = logging.getLogger(__name__)
 
@@ -23,29 +27,30 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
     Returns (violation, created). A second delivery of the same event id returns the
     stored row unchanged, so broker redeliveries and worker retries are harmless.
     """
-    event = parse_violation_event(data)
+    event = event_from_message(data)
     existing = Violation.objects.filter(event_id=event.event_id).first()
     if existing is not None:
         return existing, False
     try:
         camera = Camera.objects.select_related("site").get(code=event.camera_code)
     except Camera.DoesNotExist:
-        raise PayloadError(f"unknown camera {event.camera_code!r}") from None
+        raise EventError(f"unknown camera {event.camera_code!r}") from None
     calibration = None
     if event.calibration_version is not None:
         calibration = camera.calibrations.filter(version=event.calibration_version).first()
         if calibration is None:
-            raise PayloadError(
+            raise EventError(
                 f"camera {camera.code} has no calibration version {event.calibration_version}"
             )
     evidence = evidence_receive(camera, str(event.event_id), event.evidence)
-    decision = gate_evaluate(
+    passage = event.passage
+    facts, decision = gate_evaluate(
         camera=camera,
         measured_at=event.measured_at,
-        speed_kmh=event.speed_kmh,
-        uncertainty_kmh=event.uncertainty_kmh,
+        speed_kmh=passage.speed_kmh,
+        uncertainty_kmh=passage.uncertainty_kmh,
         event_limit_kmh=event.limit_kmh,
-        measurement_valid=event.valid,
+        measurement_valid=passage.valid,
         evidence_verified=evidence.verified,
     )
     try:
@@ -55,14 +60,14 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 camera=camera,
                 calibration=calibration,
                 measured_at=event.measured_at,
-                speed_kmh=event.speed_kmh,
-                uncertainty_kmh=event.uncertainty_kmh,
+                speed_kmh=passage.speed_kmh,
+                uncertainty_kmh=passage.uncertainty_kmh,
                 limit_kmh=decision.limit_kmh,
-                vehicle_class=event.vehicle_class,
-                lane_x_m=event.lane_x_m,
-                plate_text=event.plate_text,
-                plate_confidence=event.plate_confidence,
-                measurement=event.passage,
+                vehicle_class=passage.vehicle_class,
+                lane_x_m=passage.world_x_m,
+                plate_text=event.plate.text,
+                plate_confidence=event.plate.confidence,
+                measurement=msgspec.to_builtins(passage),
                 evidence_manifest=evidence.manifest,
                 evidence_dir=evidence.stored_dir,
                 evidence_verified=evidence.verified,
@@ -79,6 +84,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 details={
                     "outcome": decision.outcome,
                     "checks": decision.checks,
+                    "facts": gate_facts_json(facts),
                     # The event's own claim, kept beside the registered limit used above.
                     "limit_kmh": decision.limit_kmh,
                     "event_limit_kmh": event.limit_kmh,
@@ -92,6 +98,11 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
         "violation %s recorded: %s (%s)", event.event_id, decision.outcome, decision.reason_text
     )
     return violation, True
+
+
+def gate_facts_json(facts: GateFacts) -> dict[str, Any]:
+    """The gate's facts as stored in the audit log, for replaying a rule change."""
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(facts).items()}
 
 
 def violation_dead_letter(data: Any, error: str) -> DeadLetter:

@@ -1,23 +1,13 @@
-"""Thin views for the foundation pages: health, staff home, public placeholders."""
+"""Thin views for the staff home and the public home page."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
-from enforcement.health import health_report
 from enforcement.roles import ROLE_LABELS, user_roles
 from enforcement.selectors import staff_home_links
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 
 
 @login_required

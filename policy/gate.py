@@ -1,22 +1,39 @@
-"""The policy gate: every arriving violation is rejected, a warning, or sent to review,
-and the decision carries every reason behind it."""
+"""The policy gate as a pure function: the facts of one violation in, a decision with
+every check and its reason out. Gathering the facts (camera registry, certificates,
+self-tests, placements, evidence) is the enforcement layer's job; nothing here reads
+the database, so the same decision can be replayed from stored facts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from django.utils import timezone
-
-from cameras import selectors as camera_selectors
-from cameras.models import Camera
-from policy.models import PlacementProposal, PlacementStatus
-from policy.presets import preset_for
+from policy.presets import Preset
 
 # Workers send the registry's whole-number limit as a float; anything further off is a
 # different limit, not rounding.
 LIMIT_TOLERANCE_KMH = 0.01
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What the gate needs to know about one violation, gathered by the back office."""
+
+    camera_code: str
+    measured_on: dt.date  # the local day of the measurement
+    speed_kmh: float
+    uncertainty_kmh: float
+    # The limit the camera registry holds; the event's own claim is only compared with it.
+    registered_limit_kmh: float
+    event_limit_kmh: float
+    placement_found: bool  # an approved placement active on ``measured_on``
+    placement_active_from: dt.date | None
+    has_calibration: bool
+    certificate_valid: bool
+    selftest_passed: bool
+    measurement_valid: bool
+    evidence_verified: bool
 
 
 @dataclass
@@ -31,92 +48,64 @@ class GateDecision:
     def reason_text(self) -> str:
         return "; ".join(self.reasons)
 
-
-def placement_active(camera: Camera, day: datetime) -> PlacementProposal | None:
-    date = timezone.localdate(day)
-    for p in camera.site.placements.filter(status=PlacementStatus.APPROVED):
-        if (p.active_from is None or p.active_from <= date) and (
-            p.active_until is None or p.active_until >= date
-        ):
-            return p
-    return None
-
-
-def gate_evaluate(
-    *,
-    camera: Camera,
-    measured_at: datetime,
-    speed_kmh: float,
-    uncertainty_kmh: float,
-    event_limit_kmh: float,
-    measurement_valid: bool,
-    evidence_verified: bool,
-) -> GateDecision:
-    """Decide one violation against the back office's own records.
-
-    The speed limit comes from the camera registry. The worker's ``event_limit_kmh`` is
-    only compared with it: a worker that is misconfigured (or lies) about the limit must
-    not be able to ticket drivers who kept to the registered one.
-    """
-    limit_kmh = float(camera.speed_limit_kmh)
-    decision = GateDecision(outcome="awaiting_review", limit_kmh=limit_kmh)
-    preset = preset_for(camera.site.jurisdiction)
-    day = timezone.localdate(measured_at)
-    placement = placement_active(camera, measured_at)
-
-    def check(name: str, ok: bool, failure: str) -> None:
-        decision.checks[name] = ok
+    def check(self, name: str, ok: bool, failure: str) -> None:
+        self.checks[name] = ok
         if not ok:
-            decision.reasons.append(failure)
+            self.reasons.append(failure)
 
-    check("placement", placement is not None, "no approved, active placement for this site")
-    check(
-        "calibration",
-        camera_selectors.calibration_current(camera) is not None,
-        "camera has no calibration",
+
+def _record_checks(decision: GateDecision, facts: GateFacts, preset: Preset) -> None:
+    day = facts.measured_on
+    decision.check(
+        "placement", facts.placement_found, "no approved, active placement for this site"
     )
-    check(
-        "certificate",
-        camera_selectors.certificate_valid_on(camera, day) is not None,
-        f"no valid calibration certificate on {day}",
+    decision.check("calibration", facts.has_calibration, "camera has no calibration")
+    decision.check(
+        "certificate", facts.certificate_valid, f"no valid calibration certificate on {day}"
     )
-    check(
-        "self_test",
-        camera_selectors.selftest_passed_on(camera, day) is not None,
-        f"no passed self-test on {day}",
+    decision.check("self_test", facts.selftest_passed, f"no passed self-test on {day}")
+    decision.check(
+        "measurement", facts.measurement_valid, "measurement rejected by the speed estimator"
     )
-    check("measurement", measurement_valid, "measurement rejected by the speed estimator")
-    check(
+    decision.check(
         "speed_limit",
-        math.isclose(event_limit_kmh, limit_kmh, abs_tol=LIMIT_TOLERANCE_KMH),
-        f"event speed limit {event_limit_kmh:g} km/h differs from the registered limit "
-        f"{limit_kmh:g} km/h for camera {camera.code}",
+        math.isclose(
+            facts.event_limit_kmh, facts.registered_limit_kmh, abs_tol=LIMIT_TOLERANCE_KMH
+        ),
+        f"event speed limit {facts.event_limit_kmh:g} km/h differs from the registered limit "
+        f"{facts.registered_limit_kmh:g} km/h for camera {facts.camera_code}",
     )
-    lower = speed_kmh - uncertainty_kmh
-    needed = limit_kmh + preset.threshold_kmh
-    check(
+    lower = facts.speed_kmh - facts.uncertainty_kmh
+    decision.check(
         "threshold",
-        lower > needed,
-        f"lower bound {lower:.1f} km/h does not exceed limit {limit_kmh:.0f} + threshold "
-        f"{preset.threshold_kmh:.1f} km/h ({preset.name})",
+        lower > facts.registered_limit_kmh + preset.threshold_kmh,
+        f"lower bound {lower:.1f} km/h does not exceed limit "
+        f"{facts.registered_limit_kmh:.0f} + threshold {preset.threshold_kmh:.1f} km/h "
+        f"({preset.name})",
     )
-    check("evidence", evidence_verified, "evidence missing or failed verification")
+    decision.check("evidence", facts.evidence_verified, "evidence missing or failed verification")
 
+
+def _in_warning_period(facts: GateFacts, preset: Preset) -> bool:
+    start = facts.placement_active_from
+    return start is not None and (facts.measured_on - start).days < preset.warning_days_new_camera
+
+
+def gate_judge(facts: GateFacts, preset: Preset) -> GateDecision:
+    """Decide one violation: rejected (with every failed check), a warning, or review."""
+    decision = GateDecision(outcome="awaiting_review", limit_kmh=facts.registered_limit_kmh)
+    _record_checks(decision, facts, preset)
     if decision.reasons:
         decision.outcome = "rejected"
-        return decision
-    in_warning_period = (
-        placement is not None
-        and placement.active_from is not None
-        and (day - placement.active_from).days < preset.warning_days_new_camera
-    )
-    if in_warning_period:
+    elif _in_warning_period(facts, preset):
         decision.outcome = "warning"
         decision.reasons.append(
             f"warning period: first {preset.warning_days_new_camera} days of this camera"
         )
-        return decision
-    decision.reasons.append(
-        f"all checks passed: lower bound {lower:.1f} km/h over {needed:.1f} km/h"
-    )
+    else:
+        lower = facts.speed_kmh - facts.uncertainty_kmh
+        needed = facts.registered_limit_kmh + preset.threshold_kmh
+        decision.reasons.append(
+            f"all checks passed: lower bound {lower:.1f} km/h over {needed:.1f} km/h"
+        )
     return decision

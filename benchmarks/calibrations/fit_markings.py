@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from cameras.vision.synth_camera import CameraRig
+from cameras.vision.synth.camera import CameraRig
 
 
 def _rig(p: np.ndarray, w: int, h: int, fps: float) -> CameraRig:

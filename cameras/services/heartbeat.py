@@ -127,7 +127,7 @@ def queue_depth(queue: str = "violations") -> int | None:
                 return int(client.llen(queue))
             finally:
                 client.close()
-        from enforcement.celery import app
+        from config.celery import app
 
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from cameras.models import CalibrationStill, Camera
 from cameras.services import Actor, acting_user
 from cameras.vision.errors import VideoSourceError
-from cameras.vision.source import FrameSource
+from cameras.vision.measure.source import FrameSource
 from policy.audit import audit_file_open, audit_record
 
 MAX_STILL_BYTES = 15 * 1024 * 1024

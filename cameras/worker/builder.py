@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cameras.vision.speed import Passage
-from cameras.vision.spool import Spool
+from cameras.vision.measure.speed import Passage
 from cameras.worker.ring import HeldFrame
+from cameras.worker.spool import Spool
 from cameras.worker.violation import ViolationDraft
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Durable delivery: spool first, publish after, mark sent only once the broker took it.
 
-The spool (cameras.vision.spool) owns durability and backoff; this module decides how a
+The spool (cameras.worker.spool) owns durability and backoff; this module decides how a
 spooled event becomes a message: the evidence package rides inside the message as base64
 when it is at most ``max_message_bytes``, else it is uploaded to the private evidence
 storage first and the message names it. A background thread delivers while the camera
@@ -17,8 +17,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cameras.vision.evidence import FORMAT
-from cameras.vision.spool import Spool
+import msgspec
+
+from cameras.vision.event import EvidenceRef
+from cameras.vision.evidence.package import FORMAT
+from cameras.worker.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +68,19 @@ class Delivery:
         if not b64:
             return event
         data = base64.b64decode(b64)
-        evidence: dict[str, Any] = {
-            "format": FORMAT,
-            "sha256": spooled.get("package_sha256") or hashlib.sha256(data).hexdigest(),
-            "bytes": len(data),
-        }
+        sha256 = spooled.get("package_sha256") or hashlib.sha256(data).hexdigest()
         if len(data) <= self.max_message_bytes:
-            evidence.update(transport="inline", package_b64=b64)
+            ref = EvidenceRef(FORMAT, sha256, len(data), "inline", package_b64=b64)
         else:
             if self.upload is None:
                 raise RuntimeError(
                     f"evidence of {event['event_id']} is {len(data)} bytes, over the message "
                     "limit, and no evidence storage is configured"
                 )
-            name = incoming_name(str(event["camera"]), str(event["event_id"]))
+            name = incoming_name(str(event["camera_code"]), str(event["event_id"]))
             self.upload(name, data)  # idempotent: same name, same bytes
-            evidence.update(transport="storage", name=name)
-        event["evidence"] = evidence
+            ref = EvidenceRef(FORMAT, sha256, len(data), "storage", name=name)
+        event["evidence"] = msgspec.to_builtins(ref)
         return event
 
     def send(self, spooled: dict[str, Any]) -> None:

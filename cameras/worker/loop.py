@@ -28,15 +28,15 @@ from types import FrameType
 from typing import Any, Protocol
 
 from cameras.vision.errors import VideoSourceError
-from cameras.vision.pipeline import MeasurementPipeline, Observer
-from cameras.vision.source import Frame, SourceStats
-from cameras.vision.speed import Passage, SpeedConfig
-from cameras.vision.spool import Spool
+from cameras.vision.measure.pipeline import MeasurementPipeline, Observer
+from cameras.vision.measure.source import Frame, SourceStats
+from cameras.vision.measure.speed import Passage, SpeedConfig
 from cameras.worker.builder import EvidenceBuilder, MakeViolation
 from cameras.worker.delivery import Delivery
 from cameras.worker.privacy import CountAggregator, EnforcementRule, IntervalCounts
 from cameras.worker.ring import EvidenceRing, ZoneTest
 from cameras.worker.selfcheck import RunSelfTest, SelfTestSchedule
+from cameras.worker.spool import Spool
 from cameras.worker.violation import utc_at
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cameras.vision.speed import Passage
+from cameras.vision.measure.speed import Passage
 
 INTERVAL_MINUTES = 15
 BIN_KMH = 5

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cameras.vision.departure import ZoneTest
-from cameras.vision.source import Frame
-from cameras.vision.track import Track
+from cameras.vision.measure.departure import ZoneTest
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.track import Track
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.source import Frame
+from cameras.vision.measure.source import Frame
 
 log = logging.getLogger(__name__)
 

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cameras.vision.evidence import (
+import msgspec
+
+from cameras.vision.event import (
+    SCHEMA_VERSION,
+    PassageRecord,
+    PlateRead,
+    ViolationEvent,
+    event_to_message,
+)
+from cameras.vision.evidence.package import (
     EvidenceFrame,
     Measurement,
     build_package,
     make_event_id,
     package_to_bytes,
 )
-from cameras.vision.signing import SigningKey
-from cameras.vision.speed import Passage
+from cameras.vision.evidence.signing import SigningKey
+from cameras.vision.measure.speed import Passage
 from cameras.worker.ring import HeldFrame
 
 
@@ -96,15 +106,16 @@ def build_violation(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     plate = package.manifest.get("plate", {})
-    event: dict[str, Any] = {
-        "event_id": event_id,
-        "camera": camera_code,
-        "calibration_version": calibration_version,
-        "measured_at": utc_at(stream_start, passage.t_enter_s).isoformat(),
-        "speed_limit_kmh": limit_kmh,
-        "passage": passage.to_json(include_samples=True),
-        "plate": {"text": plate.get("text", ""), "confidence": plate.get("confidence")},
-        "worker": worker or {},
-        "stream_start": stream_start.isoformat(),
-    }
-    return ViolationDraft(event_id, event, data)
+    event = ViolationEvent(
+        schema_version=SCHEMA_VERSION,
+        event_id=uuid.UUID(event_id),
+        camera_code=camera_code,
+        calibration_version=calibration_version,
+        measured_at=utc_at(stream_start, passage.t_enter_s),
+        limit_kmh=float(limit_kmh),
+        passage=msgspec.convert(passage.to_json(include_samples=True), PassageRecord),
+        plate=PlateRead(text=plate.get("text", ""), confidence=plate.get("confidence")),
+        stream_start=stream_start,
+        worker=worker or {},
+    )
+    return ViolationDraft(event_id, event_to_message(event), data)

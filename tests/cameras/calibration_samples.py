@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.geometry import RoadPlane
+from cameras.vision.measure.geometry import RoadPlane
 from tests.factories import SQUARE_CALIBRATION
 
 WIDTH, HEIGHT = 640, 480

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cameras.vision.synth import CameraRig, SceneSpec, VehicleSpec, build_scene, render_scene
-from cameras.vision.synth_world import RoadSpec
+from cameras.vision.synth.world import RoadSpec
 
 RIG = CameraRig(
     height_m=7.0,

@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from enforcement.celery import worker_argv
+from config.celery import worker_argv
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from cameras.models import Calibration, Camera
 from cameras.services.calibration import calibration_import, calibration_save
-from cameras.vision.calibration import Calibration as EngineCalibration
 from cameras.vision.errors import CalibrationError
+from cameras.vision.measure.calibration import Calibration as EngineCalibration
 from policy.models import AuditEvent
 from tests.cameras.calibration_samples import good_calibration
 from tests.factories import CameraFactory

@@ -10,13 +10,13 @@ from typing import Any
 
 from kombu.exceptions import OperationalError
 
-from cameras.vision.spool import Spool
 from cameras.worker.delivery import Delivery, incoming_name
+from cameras.worker.spool import Spool
 from enforcement.evidence_intake import incoming_name as intake_incoming_name
 
 
 def _event(event_id: str = "e1") -> dict[str, Any]:
-    return {"event_id": event_id, "camera": "cam-1", "passage": {}}
+    return {"event_id": event_id, "camera_code": "cam-1", "passage": {}}
 
 
 def test_an_event_stays_spooled_until_the_broker_takes_it(tmp_path: Path) -> None:

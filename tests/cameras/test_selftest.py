@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cameras.models import Calibration, Camera
 from cameras.services.selftest import selftest_run
-from cameras.vision.source import FrameSource
+from cameras.vision.measure.source import FrameSource
 from policy.models import AuditEvent
 from tests.cameras.calibration_samples import good_calibration, road_picture
 from tests.factories import CalibrationFactory, CameraFactory

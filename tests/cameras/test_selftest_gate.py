@@ -21,11 +21,12 @@ pytestmark = pytest.mark.django_db
 
 def event(camera: Camera) -> dict[str, Any]:
     return {
+        "schema_version": 1,
         "event_id": str(uuid.uuid4()),
-        "camera": camera.code,
+        "camera_code": camera.code,
         "calibration_version": 1,
         "measured_at": timezone.now().isoformat(),
-        "speed_limit_kmh": 50,
+        "limit_kmh": 50,
         "passage": {
             "speed_kmh": 90.0,
             "uncertainty_kmh": 1.0,

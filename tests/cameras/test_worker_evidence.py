@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cameras.vision.calibration import Calibration
-from cameras.vision.departure import zone_test
-from cameras.vision.evidence import make_event_id
-from cameras.vision.pipeline import MeasurementPipeline
-from cameras.vision.source import Frame
-from cameras.vision.speed import Passage
+from cameras.vision.evidence.package import make_event_id
+from cameras.vision.measure.calibration import Calibration
+from cameras.vision.measure.departure import zone_test
+from cameras.vision.measure.pipeline import MeasurementPipeline
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.speed import Passage
 from cameras.worker.builder import evidence_frames
 from cameras.worker.loop import CameraWorker
 from cameras.worker.ring import HeldFrame

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from cameras.vision.errors import VideoSourceError
-from cameras.vision.source import Frame, SourceStats
-from cameras.vision.speed import Passage, SpeedConfig
-from cameras.vision.spool import Spool
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.measure.source import Frame, SourceStats
+from cameras.vision.measure.speed import Passage, SpeedConfig
+from cameras.vision.measure.track import Track, TrackSample
 from cameras.worker.builder import MakeViolation
 from cameras.worker.loop import CameraWorker, WorkerConfig, WorkerParts
 from cameras.worker.privacy import CountAggregator, EnforcementRule, interval_start, speed_bin
 from cameras.worker.ring import EvidenceRing, ZoneTest
+from cameras.worker.spool import Spool
 from cameras.worker.violation import ViolationDraft
 
 

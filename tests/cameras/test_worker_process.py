@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cameras.models import Camera, Heartbeat, SelfTest, TrafficCount
-from cameras.vision.spool import Spool
+from cameras.worker.spool import Spool
 from enforcement.models import Violation
 from policy.models import AuditEvent
 from tests.cameras import procs

@@ -14,11 +14,11 @@ import pytest
 from django.utils import timezone
 
 from cameras.models import SelfTest
-from cameras.vision.source import Frame
-from cameras.worker import backoffice
-from cameras.worker.backoffice import build_worker, clock_offset_s
+from cameras.vision.measure.source import Frame
+from cameras.worker import wiring
 from cameras.worker.delivery import Delivery
 from cameras.worker.selfcheck import THUMB_WIDTH, SelfTestSchedule, Thumbs
+from cameras.worker.wiring import build_worker, clock_offset_s
 from enforcement.services import violation_record
 from policy.models import AuditEvent
 from tests.cameras.clips import MIXED, Clip, render
@@ -127,7 +127,7 @@ def test_a_frozen_camera_fails_its_self_test_and_the_gate_refuses_its_violations
     camera = enforceable_camera(source_url=str(video))  # with a self-test passed earlier today
     camera.calibrations.update(data=mixed.calibration)
     # In process, inside the test's transaction: the worker must not close the connection.
-    monkeypatch.setattr(backoffice, "close_old_connections", lambda: None)
+    monkeypatch.setattr(wiring, "close_old_connections", lambda: None)
     worker = build_worker(camera.code, once=True, detector="motion", heartbeat_every_s=0)
     delivery = worker.parts.delivery
     assert delivery is not None

@@ -1,7 +1,7 @@
 """Real, signed evidence packages for back-office tests.
 
 A package is built and signed by the same code a camera worker runs
-(cameras.vision.evidence), and the back office verifies it with the key registered on
+(cameras.vision.evidence.package), and the back office verifies it with the key registered on
 the camera (enforcement.evidence_intake): nothing in the chain is replaced.
 """
 
@@ -17,9 +17,14 @@ from typing import Any
 import numpy as np
 from django.utils.dateparse import parse_datetime
 
-from cameras.vision.evidence import EvidenceFrame, Measurement, build_package, package_to_bytes
-from cameras.vision.plate import PlateRead
-from cameras.vision.signing import SigningKey
+from cameras.vision.evidence.package import (
+    EvidenceFrame,
+    Measurement,
+    build_package,
+    package_to_bytes,
+)
+from cameras.vision.evidence.plate import PlateRead
+from cameras.vision.evidence.signing import SigningKey
 
 FPS = 30.0
 ENTRY_FRAME, EXIT_FRAME = 10, 30
@@ -95,7 +100,7 @@ def with_signed_evidence(data: dict[str, Any], key: SigningKey, tmp: Path) -> di
 
     The manifest carries what a worker would sign for this event: its event id, camera,
     calibration version, plate, and a measurement with the event's speed, uncertainty and
-    claimed speed limit (``limit_kmh`` is the event's ``speed_limit_kmh``, even where that
+    claimed speed limit (the event's ``limit_kmh``, even where that
     differs from the registry's); the frames start at the event's ``measured_at``.
     """
     passage = data["passage"]
@@ -104,7 +109,7 @@ def with_signed_evidence(data: dict[str, Any], key: SigningKey, tmp: Path) -> di
         track_id=7,
         speed_kmh=float(passage["speed_kmh"]),
         uncertainty_kmh=float(passage["uncertainty_kmh"]),
-        limit_kmh=float(data["speed_limit_kmh"]),
+        limit_kmh=float(data["limit_kmh"]),
         t_enter_s=0.0,
         t_exit_s=(EXIT_FRAME - ENTRY_FRAME) / FPS,
         extra=extra,
@@ -114,7 +119,7 @@ def with_signed_evidence(data: dict[str, Any], key: SigningKey, tmp: Path) -> di
     assert measured_at is not None and measured_at.tzinfo is not None, data["measured_at"]
     zipped = package(
         tmp,
-        str(data["camera"]),
+        str(data["camera_code"]),
         key,
         str(data["event_id"]),
         measurement=measurement,

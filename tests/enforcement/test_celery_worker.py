@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from enforcement.celery import worker_argv
+from config.celery import worker_argv
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -46,8 +46,8 @@ def worker():  # type: ignore[no-untyped-def]
 
 def _send_from_another_process(token: str) -> None:
     code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','enforcement.settings');"
-        "django.setup(); from enforcement.celery import ping;"
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+        "django.setup(); from config.celery import ping;"
         f"ping.apply_async(args=['{token}'], queue='maintenance')"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), check=True, timeout=60)
@@ -75,7 +75,7 @@ def test_a_worker_process_consumes_a_task_sent_from_another_process(worker) -> N
 
 
 def test_the_broker_under_test_is_the_configured_one() -> None:
-    from enforcement.celery import app
+    from config.celery import app
 
     expected = os.environ.get("CELERY_BROKER_URL", "filesystem://")
     assert app.conf.broker_url.split(":")[0] == expected.split(":")[0]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from enforcement.broker import Transport, recover_orphans
+from config.broker import Transport, recover_orphans
 
-TRANSPORT = "enforcement.broker:Transport"
+TRANSPORT = "config.broker:Transport"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -118,7 +118,7 @@ CONSUMER = textwrap.dedent(
     root = sys.argv[1]
     opts = {"data_folder_in": root + "/queue", "data_folder_out": root + "/queue",
             "control_folder": root + "/control"}
-    c = Connection("filesystem://", transport="enforcement.broker:Transport",
+    c = Connection("filesystem://", transport="config.broker:Transport",
                    transport_options=opts)
     msg = c.SimpleQueue("violations").get(timeout=10)
     print("got", msg.payload["event_id"], flush=True)

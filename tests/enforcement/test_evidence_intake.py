@@ -16,7 +16,7 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from cameras.models import Camera
-from cameras.vision.signing import SigningKey, generate_key
+from cameras.vision.evidence.signing import SigningKey, generate_key
 from enforcement.evidence_intake import evidence_receive, incoming_name
 from enforcement.services import violation_record
 from policy.models import AuditEvent
@@ -176,11 +176,12 @@ def test_a_tampered_package_is_stored_as_a_rejected_violation_with_the_problem_a
     data = _rezip(package(tmp_path, camera.code, key, event_id), {"01_entry.jpg": b"edited"})
     violation, created = violation_record(
         {
+            "schema_version": 1,
             "event_id": event_id,
-            "camera": camera.code,
+            "camera_code": camera.code,
             "calibration_version": 1,
             "measured_at": timezone.now().isoformat(),
-            "speed_limit_kmh": 50,
+            "limit_kmh": 50,
             "passage": {"speed_kmh": 84.0, "uncertainty_kmh": 1.4, "valid": True, "class": "car"},
             "plate": {"text": "AB123CD", "confidence": 0.91},
             "evidence": inline(data),

@@ -18,7 +18,7 @@ def test_healthz_reports_database_broker_and_storage(client: Client) -> None:
 def test_healthz_says_503_when_the_broker_is_down(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from enforcement.celery import app
+    from config.celery import app
 
     # Celery resolves the write URL separately from broker_url: point both nowhere.
     for key in ("broker_url", "broker_write_url"):

@@ -6,21 +6,22 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from cameras.vision.event import EventError
 from enforcement.models import DeadLetter, Violation
-from enforcement.payloads import PayloadError
 from enforcement.services import violation_record
 from enforcement.tasks import record_violation
 from policy.models import AuditEvent
 from tests.factories import CameraFactory, enforceable_camera
 
 
-def event(camera_code: str, speed: float = 80.0, **overrides: Any) -> dict[str, Any]:
+def event(code: str, speed: float = 80.0, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
+        "schema_version": 1,
         "event_id": str(uuid.uuid4()),
-        "camera": camera_code,
+        "camera_code": code,
         "calibration_version": 1,
         "measured_at": timezone.now().isoformat(),
-        "speed_limit_kmh": 50,
+        "limit_kmh": 50,
         "passage": {
             "speed_kmh": speed,
             "uncertainty_kmh": 1.0,
@@ -88,16 +89,39 @@ def test_a_violation_without_verified_evidence_never_reaches_review() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"event_id": "not-a-uuid"}, "not a UUID"),
+        ({"event_id": "not-a-uuid"}, r"Invalid UUID - at `\$.event_id`"),
         ({"measured_at": "2026-01-01T10:00:00"}, "time zone"),
-        ({"passage": {"speed_kmh": "fast", "uncertainty_kmh": 1}}, "must be numbers"),
-        ({"camera": "no-such-camera"}, "unknown camera"),
+        (
+            {"passage": {"speed_kmh": "fast", "uncertainty_kmh": 1, "valid": True}},
+            r"Expected `float`, got `str` - at `\$.passage.speed_kmh`",
+        ),
+        ({"camera_code": "no-such-camera"}, "unknown camera"),
         ({"calibration_version": 99}, "no calibration version 99"),
+        ({"calibration_version": "1a"}, r"at `\$.calibration_version`"),
+        ({"plate": "ABC"}, r"Expected `object`, got `str` - at `\$.plate`"),
+        ({"plate": {"text": "ABC", "confidence": "high"}}, r"at `\$.plate.confidence`"),
+        (
+            {"passage": {"speed_kmh": 80, "uncertainty_kmh": 1, "valid": True, "class": "c" * 40}},
+            r"length <= 30 - at `\$.passage.class`",
+        ),
+        (
+            {
+                "passage": {
+                    "speed_kmh": 80,
+                    "uncertainty_kmh": 1,
+                    "valid": True,
+                    "world_x_m": "left",
+                }
+            },
+            r"at `\$.passage.world_x_m`",
+        ),
+        ({"schema_version": 2}, "unsupported schema_version 2"),
+        ({"schema_version": None}, "lacks 'schema_version'"),
     ],
 )
 def test_a_malformed_event_gets_a_clear_error(change: dict[str, Any], message: str) -> None:
     camera = enforceable_camera()
-    with pytest.raises(PayloadError, match=message):
+    with pytest.raises(EventError, match=message):
         violation_record(event(camera.code, **change))
 
 
@@ -108,4 +132,4 @@ def test_the_task_keeps_a_malformed_event_as_a_dead_letter() -> None:
     result = record_violation.apply(args=[payload]).get()
     assert result.startswith("malformed")
     letter = DeadLetter.objects.get()
-    assert letter.payload == payload and "not a UUID" in letter.error
+    assert letter.payload == payload and "Invalid UUID" in letter.error

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcement.env import envbool, envint
+from config.env import envbool, envint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _settings_import(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
-        [sys.executable, "-c", "import enforcement.settings"],
+        [sys.executable, "-c", "import config.settings"],
         cwd=REPO,
         env={**clean, **env},
         capture_output=True,

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.geometry import RoadPlane
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.measure.geometry import RoadPlane
+from cameras.vision.measure.track import Track, TrackSample
 
 FloatArray = NDArray[np.float64]
 

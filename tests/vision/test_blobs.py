@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from cameras.vision.blobs import split_neighbours
+from cameras.vision.measure.blobs import split_neighbours
 from tests.vision.test_detect import blobs, boxes
 
 

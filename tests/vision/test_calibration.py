@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cameras.vision.calibration import Calibration, load_calibration
 from cameras.vision.errors import CalibrationError
-from cameras.vision.geometry import LensModel, RoadPlane
+from cameras.vision.measure.calibration import Calibration, load_calibration
+from cameras.vision.measure.geometry import LensModel, RoadPlane
 from tests.vision.scenes import Camera
 
 CAM = Camera(width=1280, height=720, focal_px=1100.0)

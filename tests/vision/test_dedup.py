@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cameras.vision.dedup import DuplicateScreen
-from cameras.vision.passage import Passage
+from cameras.vision.measure.dedup import DuplicateScreen
+from cameras.vision.measure.passage import Passage
 
 # 72 km/h (20 m/s) away from the camera through a 20 m zone: 1 s in it
 READING = Passage(

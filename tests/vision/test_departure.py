@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from cameras.vision.calibration import Calibration
-from cameras.vision.departure import DepartureWatch, zone_test
-from cameras.vision.detect import Detection
-from cameras.vision.passage import Passage
-from cameras.vision.pipeline import MeasurementPipeline
-from cameras.vision.source import Frame
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.measure.calibration import Calibration
+from cameras.vision.measure.departure import DepartureWatch, zone_test
+from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.passage import Passage
+from cameras.vision.measure.pipeline import MeasurementPipeline
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.track import Track, TrackSample
 from tests.vision.scenes import Camera, Scene, Vehicle
 
 CAM = Camera(width=1280, height=720, focal_px=1100.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from cameras.vision.detect import merge_fragments
+from cameras.vision.measure.detect import merge_fragments
 
 
 def blobs(*rects: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cameras.vision.evidence import (
+from cameras.vision.evidence.package import (
     MANIFEST,
     SIGNATURE,
     EvidenceError,
@@ -28,9 +28,9 @@ from cameras.vision.evidence import (
     package_to_bytes,
     verify_package,
 )
-from cameras.vision.plate import PlateRead
-from cameras.vision.redact import RedactionConfig
-from cameras.vision.signing import SigningKey, canonical_json, generate_key, sign_bytes
+from cameras.vision.evidence.plate import PlateRead
+from cameras.vision.evidence.redact import RedactionConfig
+from cameras.vision.evidence.signing import SigningKey, canonical_json, generate_key, sign_bytes
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 T0 = datetime(2025, 5, 6, 7, 8, 9, 250000, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cameras.vision.fit import timestamp_scatter
+from cameras.vision.measure.fit import timestamp_scatter
 
 STEADY = np.arange(90) / 30.0
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from cameras.vision.detect import MotionDetector
-from cameras.vision.hints import SplitConfig, split_by_hints
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.measure.detect import MotionDetector
+from cameras.vision.measure.hints import SplitConfig, split_by_hints
+from cameras.vision.measure.track import Track, TrackSample
 from tests.vision.test_detect import blobs
 
 Box = tuple[int, int, int, int]

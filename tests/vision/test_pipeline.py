@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cameras.vision import cli
-from cameras.vision.calibration import Calibration, load_calibration
-from cameras.vision.detect import MotionDetector, YoloDetector, make_detector
 from cameras.vision.errors import DetectorError, VideoSourceError
-from cameras.vision.pipeline import (
+from cameras.vision.measure import cli
+from cameras.vision.measure.calibration import Calibration, load_calibration
+from cameras.vision.measure.detect import MotionDetector, YoloDetector, make_detector
+from cameras.vision.measure.pipeline import (
     MeasurementPipeline,
     background_frames,
     measure_video,
     seed_background_from_file,
 )
-from cameras.vision.source import FrameSource
+from cameras.vision.measure.source import FrameSource
 from tests.vision.scenes import Camera, Scene, Vehicle, road_plane
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

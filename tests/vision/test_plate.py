@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from cameras.vision import plate
-from cameras.vision.plate import (
+from cameras.vision.evidence import plate
+from cameras.vision.evidence.plate import (
     PlateRead,
     find_plate_candidates,
     is_plausible_plate,

@@ -49,7 +49,7 @@ def test_every_clip_is_calibrated_or_says_why() -> None:
 
 @pytest.mark.parametrize("calib", CALIBS, ids=[p.stem for p in CALIBS])
 def test_calibration_loads_fits_and_zone_in_picture(calib: Path) -> None:
-    from cameras.vision.calibration import load_calibration
+    from cameras.vision.measure.calibration import load_calibration
 
     cal = load_calibration(calib)
     data = json.loads(calib.read_text())

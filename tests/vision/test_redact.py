@@ -10,9 +10,15 @@ import cv2
 import numpy as np
 import pytest
 
-from cameras.vision import plate
-from cameras.vision.plate import normalise_plate_text
-from cameras.vision.redact import RedactionConfig, detect_faces, face_min_size, obscure, redact
+from cameras.vision.evidence import plate
+from cameras.vision.evidence.plate import normalise_plate_text
+from cameras.vision.evidence.redact import (
+    RedactionConfig,
+    detect_faces,
+    face_min_size,
+    obscure,
+    redact,
+)
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CAR = DATA / "car_cn_plate.jpg"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cameras.vision.screen import clean_samples, merge_run, off_line
+from cameras.vision.measure.screen import clean_samples, merge_run, off_line
 
 N = 30
 

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from cameras.vision.calibration import load_calibration
-from cameras.vision.detect import MotionDetector
-from cameras.vision.pipeline import measure_video, min_blob_area_px
-from cameras.vision.shade import shade_bottoms
+from cameras.vision.measure.calibration import load_calibration
+from cameras.vision.measure.detect import MotionDetector
+from cameras.vision.measure.pipeline import measure_video, min_blob_area_px
+from cameras.vision.measure.shade import shade_bottoms
+from cameras.vision.measure.track import Track, TrackSample
 from cameras.vision.synth import (
     CameraRig,
     RoadSpec,
@@ -24,7 +25,6 @@ from cameras.vision.synth import (
     build_scene,
     render_scene,
 )
-from cameras.vision.track import Track, TrackSample
 
 Box = tuple[int, int, int, int]  # rows r0..r1, columns c0..c1, inclusive
 

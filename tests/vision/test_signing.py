@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from cameras.vision import signing
-from cameras.vision.signing import (
+from cameras.vision.evidence import signing
+from cameras.vision.evidence.signing import (
     PublicKey,
     SignatureError,
     SigningKey,

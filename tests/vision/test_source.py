@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cameras.vision.errors import VideoSourceError
-from cameras.vision.source import FrameSource
+from cameras.vision.measure.source import FrameSource
 
 
 def write_avi(path: Path, n: int, fps: float = 25.0) -> Path:

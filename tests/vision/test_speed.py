@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cameras.vision.errors import CalibrationError
-from cameras.vision.geometry import LensModel, RoadPlane
-from cameras.vision.speed import Passage, SpeedConfig, SpeedEstimator
-from cameras.vision.track import Track, TrackSample
+from cameras.vision.measure.geometry import LensModel, RoadPlane
+from cameras.vision.measure.speed import Passage, SpeedConfig, SpeedEstimator
+from cameras.vision.measure.track import Track, TrackSample
 from tests.vision.scenes import Camera, Vehicle, road_plane, vehicle_track
 
 CAM = Camera(width=1280, height=720, focal_px=1100.0)

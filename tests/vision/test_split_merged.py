@@ -14,11 +14,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from cameras.vision.calibration import Calibration
-from cameras.vision.detect import MotionDetector
-from cameras.vision.pipeline import MeasurementPipeline
-from cameras.vision.source import Frame
-from cameras.vision.track import Track
+from cameras.vision.measure.calibration import Calibration
+from cameras.vision.measure.detect import MotionDetector
+from cameras.vision.measure.pipeline import MeasurementPipeline
+from cameras.vision.measure.source import Frame
+from cameras.vision.measure.track import Track
 
 Box = tuple[float, float, float, float]
 WIDTH, HEIGHT, FRAMES = 400, 120, 48

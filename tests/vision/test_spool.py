@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from cameras.vision import spool as spool_mod
-from cameras.vision.evidence import PackageTooLarge
-from cameras.vision.spool import RejectedEvent, Spool, SpoolLocked
+from cameras.vision.evidence.package import PackageTooLarge
+from cameras.worker import spool as spool_mod
+from cameras.worker.spool import RejectedEvent, Spool, SpoolLocked
 
 
 class Flaky:

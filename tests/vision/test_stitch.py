@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cameras.vision.speed import SpeedConfig, SpeedEstimator
-from cameras.vision.stitch import FragmentStitcher
-from cameras.vision.track import Track
+from cameras.vision.measure.speed import SpeedConfig, SpeedEstimator
+from cameras.vision.measure.stitch import FragmentStitcher
+from cameras.vision.measure.track import Track
 from tests.vision.scenes import Camera, Vehicle, road_plane, vehicle_track
 
 CAM = Camera(width=1280, height=720, focal_px=1100.0)

@@ -24,8 +24,8 @@ from cameras.vision.synth import (
     render_scene,
     unproject,
 )
-from cameras.vision.synth_render import draw_vehicles
-from cameras.vision.synth_world import RoadSpec
+from cameras.vision.synth.render import draw_vehicles
+from cameras.vision.synth.world import RoadSpec
 
 ROADSIDE = CameraRig(
     height_m=6.0,

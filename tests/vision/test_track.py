@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cameras.vision.detect import Detection
-from cameras.vision.track import ByteTrackTracker, bottom_overlap
+from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.track import ByteTrackTracker, bottom_overlap
 
 TRUCK = (100.0, 50.0, 300.0, 300.0)  # tall and near: its bottom edge at row 300
 FAR_CAR = (150.0, 80.0, 200.0, 120.0)  # up the road, seen above the truck's bottom

@@ -1,6 +1,6 @@
 """``manage.py measure VIDEO --calibration CALIB.json``: speeds as JSON lines, no database.
 
-A thin wrapper: the logic is in :mod:`cameras.vision.cli` so an edge box can run it
+A thin wrapper: the logic is in :mod:`cameras.vision.measure.cli` so an edge box can run it
 without Django.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cameras.vision import cli
+from cameras.vision.measure import cli
 
 
 class Command(BaseCommand):

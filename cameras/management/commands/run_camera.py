@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
 from cameras.vision.errors import VisionError
-from cameras.worker.backoffice import WorkerSetupError, build_worker
 from cameras.worker.loop import EXIT_OK
+from cameras.worker.wiring import WorkerSetupError, build_worker
 
 
 def _when(value: str) -> datetime:

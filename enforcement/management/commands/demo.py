@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Sum
 
 from cameras.models import TrafficCount
-from enforcement.celery import worker_argv
+from config.celery import worker_argv
 from enforcement.demo import demo_scene, demo_seed, demo_users
 from enforcement.models import Violation
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             procs.append(proc)
             return proc
 
-        celery = [sys.executable, "-m", "celery", "-A", "enforcement"]
+        celery = [sys.executable, "-m", "celery", "-A", "config"]
         try:
             log("• starting a Celery worker and beat (logs in var/logs/)…")
             spawn("celery-worker", worker_argv("violations,vision,maintenance", "demo"))

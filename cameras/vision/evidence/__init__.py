@@ -1,0 +1,1 @@
+"""Evidence: stills, redaction, plate reading, the signed package a violation carries."""

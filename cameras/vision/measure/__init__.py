@@ -1,0 +1,1 @@
+"""Measurement: frames in, passages out (source, detect, track, geometry, speed)."""
