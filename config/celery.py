@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "task": "enforcement.retention_purge",
         "schedule": crontab(hour=2, minute=15),
     },
+    "audit-checkpoint-hourly": {
+        "task": "policy.audit_checkpoint",
+        "schedule": crontab(minute=5),
+    },
     "heartbeat-staleness-every-minute": {
         "task": "cameras.flag_stale_heartbeats",
         "schedule": 60.0,

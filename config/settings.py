@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "policy.audit_context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,6 +183,14 @@ FAIRSPEED: dict[str, Any] = {
     "MAX_EVIDENCE_MESSAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_MESSAGE_BYTES", 8 * 1024 * 1024),
     # Larger packages travel through the evidence storage; beyond this they are refused.
     "MAX_EVIDENCE_PACKAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_PACKAGE_BYTES", 64 * 1024 * 1024),
+    # Signed checkpoints of the audit chain's head live outside the database: the key
+    # signs them and the file keeps them (keep both on other storage than the database).
+    "AUDIT_CHECKPOINT_KEY": envstr(
+        "FAIRSPEED_AUDIT_CHECKPOINT_KEY", str(VAR_DIR / "keys" / "audit-checkpoint.pem")
+    ),
+    "AUDIT_CHECKPOINT_FILE": envstr(
+        "FAIRSPEED_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+    ),
 }
 
 REST_FRAMEWORK = {

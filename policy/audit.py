@@ -1,11 +1,10 @@
 """Append-only, hash-chained audit log (after zulip: written in the same transaction as
-the change it records)."""
+the change it records). Verification lives in ``policy.audit_chain``."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -14,6 +13,7 @@ from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from policy.audit_context import audit_context
 from policy.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -25,7 +25,8 @@ def _canonical(fields: dict[str, Any]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def _digest(event: AuditEvent) -> str:
+def audit_digest(event: AuditEvent) -> str:
+    """SHA-256 over the row's content and its predecessor's hash (the chain's link)."""
     fields = {
         "created_at": event.created_at.isoformat(),
         "actor_label": event.actor_label,
@@ -36,6 +37,11 @@ def _digest(event: AuditEvent) -> str:
         "details": event.details,
         "prev_hash": event.prev_hash,
     }
+    # Added later: covered only when set, so rows written before them keep their hashes.
+    if event.request_id:
+        fields["request_id"] = event.request_id
+    if event.source:
+        fields["source"] = event.source
     return hashlib.sha256(_canonical(fields)).hexdigest()
 
 
@@ -51,6 +57,7 @@ def audit_record(
     """Append one audit event. Call it inside the transaction that makes the change."""
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = actor_label or (user.get_username() if user is not None else "system")
+    context = audit_context()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -66,22 +73,13 @@ def audit_record(
             reason=reason,
             # Round-trip through JSON so the hash covers exactly what the database stores.
             details=json.loads(json.dumps(details or {}, default=str)),
+            request_id=context.request_id,
+            source=context.source,
             prev_hash=last.hash if last else GENESIS,
         )
-        event.hash = _digest(event)
+        event.hash = audit_digest(event)
         event.save()
     return event
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    broken_at: int | None
-    problem: str
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
 
 
 def audit_file_open(
@@ -103,17 +101,3 @@ def audit_file_open(
         handle.close()
         raise
     return handle
-
-
-def audit_verify() -> ChainReport:
-    """Walk the whole chain; report the first row whose link or content does not match."""
-    prev = GENESIS
-    checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != prev:
-            return ChainReport(checked, event.pk, "previous-hash link broken (row removed?)")
-        if _digest(event) != event.hash:
-            return ChainReport(checked, event.pk, "content does not match its hash (row edited?)")
-        prev = event.hash
-        checked += 1
-    return ChainReport(checked, None, "")

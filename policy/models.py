@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogIsAppendOnly(PermissionError):
+    """An audit event was about to be changed or deleted: the log only grows."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogIsAppendOnly("audit events are never updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit events are never deleted")
 
 
 class AuditEvent(models.Model):
     """One row per state change or evidence view, chained by SHA-256.
 
     Each row's hash covers its own content and the previous row's hash, so editing or
-    deleting any row breaks every later link; `manage.py audit_verify` walks the chain.
+    deleting any row breaks every later link; `manage.py audit_verify` walks the chain
+    and checks it against signed checkpoints kept outside the database. The ORM refuses
+    updates and deletes; on PostgreSQL a trigger refuses them in SQL too.
     """
 
     created_at = models.DateTimeField()
@@ -24,8 +40,14 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=80, blank=True, db_index=True)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # The request that caused the event, and where it came from: a keyed hash of the
+    # client address (never the address itself), so one source's events can be grouped.
+    request_id = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -33,6 +55,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id} by {self.actor_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly(f"audit event #{self.pk} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly(f"audit event #{self.pk} cannot be deleted")
 
 
 class PlacementStatus(models.TextChoices):

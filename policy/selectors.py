@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, fields
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from policy.models import PlacementProposal, PlacementStatus
+from policy.models import AuditEvent, PlacementProposal, PlacementStatus
 
 
 def placement_active(site_id: int, day: dt.date) -> PlacementProposal | None:
@@ -18,3 +19,37 @@ def placement_active(site_id: int, day: dt.date) -> PlacementProposal | None:
         .order_by("active_from", "pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an auditor narrows the log to; empty fields do not filter."""
+
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+def audit_events(selected: AuditFilter) -> QuerySet[AuditEvent]:
+    """Audit events, newest first, narrowed by ``selected`` (dates are whole local days)."""
+    events = AuditEvent.objects.order_by("-id")
+    if selected.actor:
+        events = events.filter(actor_label__icontains=selected.actor)
+    if selected.action:
+        events = events.filter(action__startswith=selected.action)
+    if selected.object_type:
+        events = events.filter(object_type=selected.object_type)
+    if selected.object_id:
+        events = events.filter(object_id=selected.object_id)
+    if selected.since:
+        events = events.filter(created_at__date__gte=selected.since)
+    if selected.until:
+        events = events.filter(created_at__date__lte=selected.until)
+    return events

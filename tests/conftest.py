@@ -3,6 +3,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db.backends.signals import connection_created
+
+
+def _unlock_audit_for_flush(sender: object, connection: object, **kwargs: object) -> None:
+    """The audit table's append-only trigger refuses TRUNCATE, and transactional tests end
+    by flushing every table: test connections run as a database owner would, with the
+    documented unlock; tests of the trigger lock it again (tests/policy)."""
+    if getattr(connection, "vendor", "") == "postgresql":
+        with connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute("SET fairspeed.audit_unlock = 'on'")
+
+
+connection_created.connect(_unlock_audit_for_flush, dispatch_uid="fairspeed-test-audit-unlock")
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data"

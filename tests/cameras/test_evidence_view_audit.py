@@ -16,7 +16,7 @@ from django.urls import reverse
 from cameras.models import CalibrationCertificate, CalibrationStill, Camera
 from cameras.services.certificates import certificate_upload
 from cameras.services.stills import still_open, still_upload
-from policy.audit import audit_verify
+from policy.audit_chain import audit_verify
 from policy.models import AuditEvent
 from tests.cameras.calibration_samples import jpeg_bytes
 from tests.factories import CameraFactory, CertificateFactory

@@ -4,8 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from policy.audit import audit_record, audit_verify
+from policy.audit import audit_record
+from policy.audit_chain import audit_verify
 from policy.models import AuditEvent
+from tests.policy.tamper import tamper
 
 
 def _three_events() -> list[AuditEvent]:
@@ -31,7 +33,7 @@ def test_each_event_links_to_the_one_before() -> None:
 @pytest.mark.django_db
 def test_an_edited_event_breaks_the_chain_at_that_event() -> None:
     _first, second, _third = _three_events()
-    AuditEvent.objects.filter(pk=second.pk).update(reason="quietly changed")
+    tamper("UPDATE policy_auditevent SET reason = 'quietly changed' WHERE id = %s", second.pk)
     report = audit_verify()
     assert not report.ok and report.broken_at == second.pk
     assert "edited" in report.problem
@@ -40,7 +42,7 @@ def test_an_edited_event_breaks_the_chain_at_that_event() -> None:
 @pytest.mark.django_db
 def test_a_deleted_event_breaks_the_chain_after_it() -> None:
     _first, second, third = _three_events()
-    AuditEvent.objects.filter(pk=second.pk).delete()
+    tamper("DELETE FROM policy_auditevent WHERE id = %s", second.pk)
     report = audit_verify()
     assert not report.ok and report.broken_at == third.pk
 
@@ -49,6 +51,6 @@ def test_a_deleted_event_breaks_the_chain_after_it() -> None:
 def test_the_audit_verify_command_fails_loudly_on_a_broken_chain() -> None:
     events = _three_events()
     call_command("audit_verify")
-    AuditEvent.objects.filter(pk=events[0].pk).update(action="something.else")
+    tamper("UPDATE policy_auditevent SET action = 'something.else' WHERE id = %s", events[0].pk)
     with pytest.raises(CommandError, match="broken at event"):
         call_command("audit_verify")
