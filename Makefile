@@ -9,7 +9,7 @@ export YOLO_OFFLINE := 1
 # Real data (clips, YOLO weights) is read by path from ../shared/data when present.
 export FAIRSPEED_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: demo test test-fast lint typecheck bench browsers messages clean venv
+.PHONY: demo test lint typecheck bench browsers messages clean venv
 
 venv: $(STAMP)
 

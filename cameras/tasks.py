@@ -1,4 +1,4 @@
-"""Thin Celery tasks for cameras (scheduled by celery beat, see enforcement/celery.py)."""
+"""Thin Celery tasks for cameras (scheduled by celery beat, see config/celery.py)."""
 
 from __future__ import annotations
 
