@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +72,55 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"dead letter {self.event_id}: {self.error[:60]}"
+
+
+class HoldReason(models.TextChoices):
+    COURT = "court", _("Contested in court")
+    LITIGATION = "litigation", _("Litigation")
+    RECORDS_REQUEST = "records_request", _("Public records request")
+    OTHER = "other", _("Other")
+
+
+class LegalHold(models.Model):
+    """While a hold is active, nothing of its case is purged, whatever its schedule."""
+
+    violation = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="holds")
+    reason = models.CharField(max_length=20, choices=HoldReason.choices)
+    explanation = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        permissions = [("manage_legal_hold", "Can place and release legal holds")]
+
+    def __str__(self) -> str:
+        state = "released" if self.released_at else "active"
+        return f"hold on violation {self.violation_id} ({self.reason}, {state})"
+
+
+class DeletionRecord(models.Model):
+    """The deletion log: what kind of record of which case was purged, when, and under
+    which rule. It never holds the deleted content."""
+
+    kind = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=80, db_index=True)
+    rule = models.CharField(max_length=300)
+    ruleset = models.CharField(max_length=80)
+    due_at = models.DateTimeField()
+    purged_at = models.DateTimeField(db_index=True)
+    files_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-purged_at", "-id"]
+        permissions = [("view_retention", "Can read the retention and deletion reports")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}:{self.object_id} purged {self.purged_at:%Y-%m-%d}"

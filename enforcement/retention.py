@@ -1,16 +1,26 @@
-"""Retention: nothing is kept longer than the jurisdiction's policy says."""
+"""Retention: nothing is kept longer than the jurisdiction's policy says.
+
+For each kind of record (``retention_kinds``), records whose period has run out are
+purged in batches, one transaction each: stored files deleted and checked gone, the row
+marked, a deletion-log row and an audit event written. A purge killed halfway leaves
+every record either untouched or done, and the next run finishes the rest; running it
+twice purges nothing twice. A case under an active legal hold is never purged.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from django.core.files.storage import Storage, storages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from enforcement.models import Violation, ViolationStatus
+from enforcement.models import DeletionRecord, LegalHold, Violation
+from enforcement.retention_kinds import DEFAULT_PERIODS, KINDS, Period, RecordKind
 from policy.audit import audit_record
 from policy.presets import preset_for
 
@@ -18,27 +28,110 @@ log = logging.getLogger(__name__)
 
 # Packages uploaded by camera workers wait in incoming/ only until their task has run.
 INCOMING_MAX_AGE = dt.timedelta(days=1)
+# A record not purged this long after it fell due is overdue: an alarm on /healthz.
+OVERDUE_GRACE = dt.timedelta(days=1)
+BATCH = 500
 
 
 @dataclass
 class PurgeReport:
-    violations_purged: int = 0
+    due: Counter[str] = field(default_factory=Counter)
+    purged: Counter[str] = field(default_factory=Counter)
+    held: int = 0
+    overdue: int = 0
     files_deleted: int = 0
     incoming_deleted: int = 0
 
+    @property
+    def violations_purged(self) -> int:
+        return sum(self.purged.values())
 
-def _delete_tree(storage: Storage, prefix: str) -> int:
-    dirs, files = storage.listdir(prefix)
-    count = 0
-    for name in files:
-        storage.delete(f"{prefix}/{name}")
-        count += 1
-    for sub in dirs:
-        count += _delete_tree(storage, f"{prefix}/{sub}")
-    return count
+    def as_json(self) -> dict[str, object]:
+        """The retention command's summary (ARCHITECTURE.md's contract)."""
+        return {
+            "due": dict(self.due),
+            "purged": dict(self.purged),
+            "held": self.held,
+            "overdue": self.overdue,
+        }
 
 
-def _purge_incoming(storage: Storage, now: dt.datetime) -> int:
+def retention_period(jurisdiction: str, kind: str) -> tuple[Period, str]:
+    """The period of ``kind`` under a jurisdiction's rule set, and the rule set's name."""
+    preset = preset_for(jurisdiction)
+    period = DEFAULT_PERIODS[kind]
+    if kind == "rejected_evidence":
+        period = Period(preset.rejected_evidence_days, period.rule)
+    return period, preset.key
+
+
+def _unheld(records: QuerySet[Violation]) -> QuerySet[Violation]:
+    held = LegalHold.objects.filter(released_at__isnull=True).values("violation_id")
+    return records.exclude(pk__in=held)
+
+
+def _due(kind: RecordKind, as_of: dt.datetime) -> list[tuple[QuerySet[Violation], Period, str]]:
+    """Per jurisdiction: the records of ``kind`` whose period ran out by ``as_of``."""
+    out = []
+    records = kind.candidates()
+    jurisdictions = records.values_list("camera__site__jurisdiction", flat=True).distinct()
+    for jurisdiction in sorted(set(jurisdictions)):
+        period, ruleset = retention_period(jurisdiction, kind.key)
+        cutoff = as_of - dt.timedelta(days=period.days)
+        due = records.filter(
+            camera__site__jurisdiction=jurisdiction, **{f"{kind.start_field}__lte": cutoff}
+        )
+        out.append((due, period, ruleset))
+    return out
+
+
+def _purge_one(
+    kind: RecordKind, record: Violation, period: Period, ruleset: str, storage: Storage
+) -> int:
+    now = timezone.now()
+    started = getattr(record, kind.start_field)
+    with transaction.atomic():
+        files = kind.purge(record, storage, now)
+        DeletionRecord.objects.create(
+            kind=kind.key,
+            object_type=record._meta.label_lower,
+            object_id=str(record.pk),
+            rule=f"{period.days} days: {period.rule}"[:300],
+            ruleset=ruleset,
+            due_at=started + dt.timedelta(days=period.days),
+            purged_at=now,
+            files_deleted=files,
+        )
+        audit_record(
+            actor=None,
+            actor_label="retention",
+            action="evidence.purged",
+            obj=record,
+            reason=f"{kind.label}: older than {period.days} days ({ruleset})",
+            details={"kind": kind.key, "files_deleted": files},
+        )
+    return files
+
+
+def _run_kind(kind: RecordKind, as_of: dt.datetime, dry_run: bool, report: PurgeReport) -> None:
+    storage = storages["evidence"]
+    for due, period, ruleset in _due(kind, as_of):
+        report.held += due.count() - _unheld(due).count()
+        due = _unheld(due)
+        report.due[kind.key] += due.count()
+        cutoff = as_of - dt.timedelta(days=period.days) - OVERDUE_GRACE
+        report.overdue += due.filter(**{f"{kind.start_field}__lte": cutoff}).count()
+        if dry_run:
+            continue
+        last_pk = 0
+        while batch := list(due.filter(pk__gt=last_pk).order_by("pk")[:BATCH]):
+            for record in batch:
+                report.files_deleted += _purge_one(kind, record, period, ruleset, storage)
+                report.purged[kind.key] += 1
+            last_pk = batch[-1].pk
+
+
+def _purge_incoming(storage: Storage, now: dt.datetime, dry_run: bool) -> int:
     if not storage.exists("incoming"):
         return 0
     deleted = 0
@@ -48,40 +141,21 @@ def _purge_incoming(storage: Storage, now: dt.datetime) -> int:
         for name in names:
             path = f"incoming/{camera_dir}/{name}"
             if now - storage.get_modified_time(path) > INCOMING_MAX_AGE:
-                storage.delete(path)
+                if not dry_run:
+                    storage.delete(path)
                 deleted += 1
     return deleted
 
 
-def retention_purge(now: dt.datetime | None = None) -> PurgeReport:
-    """Delete evidence of rejected readings past their preset's window, and stale uploads."""
-    now = now or timezone.now()
-    storage = storages["evidence"]
+def retention_purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+    """Purge (or, dry, count) every record past its period as of ``now``."""
+    as_of = now or timezone.now()
     report = PurgeReport()
-    candidates = Violation.objects.filter(
-        status=ViolationStatus.REJECTED, evidence_purged_at__isnull=True
-    ).select_related("camera__site")
-    for violation in candidates.iterator():
-        keep_days = preset_for(violation.camera.site.jurisdiction).rejected_evidence_days
-        if now - violation.received_at < dt.timedelta(days=keep_days):
-            continue
-        with transaction.atomic():
-            files = 0
-            if violation.evidence_dir and storage.exists(violation.evidence_dir):
-                files = _delete_tree(storage, violation.evidence_dir)
-            violation.evidence_purged_at = now
-            violation.plate_text = ""  # the plate of a non-ticketable reading is not kept
-            violation.save(update_fields=["evidence_purged_at", "plate_text"])
-            audit_record(
-                actor=None,
-                actor_label="retention",
-                action="evidence.purged",
-                obj=violation,
-                reason=f"rejected reading older than {keep_days} days",
-                details={"files_deleted": files},
-            )
-        report.violations_purged += 1
-        report.files_deleted += files
-    report.incoming_deleted = _purge_incoming(storage, now)
-    log.info("retention purge: %s", report)
+    for kind in KINDS:
+        _run_kind(kind, as_of, dry_run, report)
+    report.incoming_deleted = _purge_incoming(storages["evidence"], as_of, dry_run)
+    if report.overdue and not dry_run:
+        # Overdue records were just purged; what stays overdue is what a run could not do.
+        report.overdue = retention_purge(as_of, dry_run=True).overdue
+    log.info("retention purge%s: %s", " (dry run)" if dry_run else "", report.as_json())
     return report

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
@@ -38,5 +37,11 @@ def record_violation(self: Any, event: dict[str, Any]) -> str:
 
 
 @shared_task(name="enforcement.retention_purge", acks_late=True)
-def retention_purge_task() -> dict[str, int]:
-    return asdict(retention_purge())
+def retention_purge_task() -> dict[str, object]:
+    report = retention_purge()
+    return {
+        **report.as_json(),
+        "violations_purged": report.violations_purged,
+        "files_deleted": report.files_deleted,
+        "incoming_deleted": report.incoming_deleted,
+    }

@@ -1,0 +1,128 @@
+"""The kinds of record retention purges, each with its period and how it is purged.
+
+A kind names the rows it may purge (a queryset of records not yet purged), the date
+its period counts from, the jurisdiction whose rule set sets the period, and how one
+record is purged. Kinds of record kept for good (aggregate traffic counts, audit events)
+are listed so the retention page states it, and have no purge.
+
+Periods come from the jurisdiction's rule set; where a rule set does not set a period
+for a kind, ``DEFAULT_PERIODS`` applies. Its values are AB 645's (Cal. Veh. Code
+§22426, as summarised in POLICY_ANCHORS.md; the statute's own text is still to be
+checked): non-violation data within 5 business days (5 calendar days here, which is
+never later), violation images 60 days after final disposition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.files.storage import Storage
+from django.db.models import QuerySet
+
+from enforcement.models import Violation, ViolationStatus
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    rule: str  # what the rule says and where it comes from, as the deletion log records it
+
+
+DEFAULT_PERIODS: dict[str, Period] = {
+    "rejected_evidence": Period(
+        5,
+        "evidence of a reading the gate rejected: non-violation data deleted within "
+        "5 business days (AB 645, Veh. Code 22426)",
+    ),
+    "warning_evidence": Period(
+        60,
+        "evidence of a warning: violation images destroyed 60 days after final "
+        "disposition, a warning's being its issue (AB 645, Veh. Code 22426)",
+    ),
+    "dismissed_evidence": Period(
+        5,
+        "evidence of a reading a reviewer dismissed: not a violation, so non-violation "
+        "data, deleted within 5 business days (AB 645, Veh. Code 22426)",
+    ),
+}
+
+# Kept for good, by design: listed on the retention page, never purged.
+KEPT: dict[str, str] = {
+    "aggregate_counts": "aggregate traffic counts (no vehicle can be told apart)",
+    "audit_events": "audit events (the record of who did what; append-only)",
+    "deletion_log": "the deletion log itself (it holds no deleted content)",
+}
+
+
+def _delete_tree(storage: Storage, prefix: str) -> int:
+    dirs, files = storage.listdir(prefix)
+    count = 0
+    for name in files:
+        storage.delete(f"{prefix}/{name}")
+        count += 1
+    for sub in dirs:
+        count += _delete_tree(storage, f"{prefix}/{sub}")
+    return count
+
+
+def _files_left(storage: Storage, prefix: str) -> bool:
+    if not storage.exists(prefix):
+        return False
+    dirs, files = storage.listdir(prefix)
+    return bool(files) or any(_files_left(storage, f"{prefix}/{d}") for d in dirs)
+
+
+def purge_violation_evidence(violation: Violation, storage: Storage, now: dt.datetime) -> int:
+    """Delete a violation's stored evidence files and its plate text; check they are gone."""
+    files = 0
+    if violation.evidence_dir and storage.exists(violation.evidence_dir):
+        files = _delete_tree(storage, violation.evidence_dir)
+    if violation.evidence_dir and _files_left(storage, violation.evidence_dir):
+        raise OSError(f"evidence of violation {violation.pk} is still in storage after purge")
+    violation.evidence_purged_at = now
+    violation.plate_text = ""
+    violation.save(update_fields=["evidence_purged_at", "plate_text"])
+    return files
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    key: str
+    label: str
+    candidates: Callable[[], QuerySet[Violation]]  # records of this kind not yet purged
+    start_field: str  # the period counts from this field
+    purge: Callable[[Violation, Storage, dt.datetime], int]
+
+
+def _violations_with(status: str) -> Callable[[], QuerySet[Violation]]:
+    def candidates() -> QuerySet[Violation]:
+        return Violation.objects.filter(status=status, evidence_purged_at__isnull=True)
+
+    return candidates
+
+
+KINDS: list[RecordKind] = [
+    RecordKind(
+        "rejected_evidence",
+        "Evidence of readings the gate rejected",
+        _violations_with(ViolationStatus.REJECTED),
+        "received_at",
+        purge_violation_evidence,
+    ),
+    RecordKind(
+        "warning_evidence",
+        "Evidence of warnings",
+        _violations_with(ViolationStatus.WARNING),
+        "received_at",
+        purge_violation_evidence,
+    ),
+    RecordKind(
+        "dismissed_evidence",
+        "Evidence of readings a reviewer dismissed",
+        _violations_with(ViolationStatus.DISMISSED),
+        "received_at",
+        purge_violation_evidence,
+    ),
+]
