@@ -48,8 +48,22 @@ def _storage() -> str:
     return type(store).__name__
 
 
+def _retention() -> str:
+    from enforcement.retention import retention_purge
+
+    overdue = retention_purge(dry_run=True).overdue
+    if overdue:
+        raise RuntimeError(f"{overdue} records overdue for deletion: is the nightly purge running?")
+    return "nothing overdue"
+
+
 def health_report() -> dict[str, Any]:
-    checks = {"database": _timed(_database), "broker": _timed(_broker), "storage": _timed(_storage)}
+    checks = {
+        "database": _timed(_database),
+        "broker": _timed(_broker),
+        "storage": _timed(_storage),
+        "retention": _timed(_retention),
+    }
     return {
         "status": "ok" if all(c["ok"] for c in checks.values()) else "fail",
         "checks": checks,

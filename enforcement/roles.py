@@ -42,6 +42,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "policy.view_audit_log",
         "policy.view_auditevent",
         "enforcement.view_violation",
+        "enforcement.view_retention",
+        "enforcement.view_deletionrecord",
+        "enforcement.manage_legal_hold",
     ],
 }
 

@@ -27,6 +27,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("equity_reviewer", "policy:placements", _("Placements"), _("Review camera placements.")),
     ("hearing_officer", "enforcement:hearings", _("Hearings"), _("Decide contested cases.")),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
+    ("auditor", "enforcement:retention", _("Retention"), _("Schedules, legal holds, deletions.")),
     ("auditor", "admin:index", _("Administration"), _("Read-only records (Django admin).")),
 ]
 

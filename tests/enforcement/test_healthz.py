@@ -10,7 +10,7 @@ def test_healthz_reports_database_broker_and_storage(client: Client) -> None:
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "storage"}
+    assert set(body["checks"]) == {"database", "broker", "storage", "retention"}
     assert all(check["ok"] for check in body["checks"].values())
 
 

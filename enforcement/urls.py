@@ -1,0 +1,12 @@
+"""Staff pages of the enforcement app (mounted under /staff/)."""
+
+from django.urls import path
+
+from enforcement import views_retention
+
+app_name = "enforcement"
+urlpatterns = [
+    path("retention/", views_retention.retention_page, name="retention"),
+    path("retention/holds/", views_retention.hold_place, name="hold-place"),
+    path("retention/holds/<int:pk>/release/", views_retention.hold_release, name="hold-release"),
+]
