@@ -140,12 +140,18 @@ def test_a_purge_stopped_halfway_completes_on_the_next_run(
     late = RECEIVED + dt.timedelta(days=30)
     with pytest.raises(OSError, match="storage went away"):
         retention_purge(late)
-    done = Violation.objects.filter(evidence_purged_at__isnull=False).count()
-    assert done == 1 and DeletionRecord.objects.count() == 1  # the half-deleted one rolled back
+    # The batch rolled back whole, though some of its files were already deleted.
+    assert not Violation.objects.filter(evidence_purged_at__isnull=False).exists()
+    assert not DeletionRecord.objects.exists()
+    assert not evidence_storage.exists(f"{cases[0].evidence_dir}/01_entry.jpg")
     FailingStorage.deletions_left = 1000
     report = retention_purge(late)
-    assert report.purged == {"rejected_evidence": 3}
+    assert report.purged == {"rejected_evidence": 4}
     assert DeletionRecord.objects.count() == 4
+    assert not any(
+        evidence_storage.exists(c.evidence_dir) and evidence_storage.listdir(c.evidence_dir)[1]
+        for c in cases
+    )
     assert sorted(DeletionRecord.objects.values_list("object_id", flat=True)) == sorted(
         str(c.pk) for c in cases
     )
