@@ -202,3 +202,23 @@ class TrafficCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.interval_start:%Y-%m-%d %H:%M} n={self.vehicles}"
+
+
+class TrafficMonth(models.Model):
+    """A camera's aggregate counts rolled up by calendar month (local time), kept in step
+    with TrafficCount in the same transaction: what the public report reads, so a year of
+    15-minute intervals need not be merged on every view."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField()  # the first day of the month
+    vehicles = models.PositiveIntegerField(default=0)
+    over_limit = models.PositiveIntegerField(default=0)
+    speed_histogram = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "month"], name="traffic_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.month:%Y-%m} n={self.vehicles}"

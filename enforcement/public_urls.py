@@ -6,4 +6,6 @@ app_name = "public"
 urlpatterns = [
     path("portal/", public_views.portal_lookup, name="portal"),
     path("transparency/", public_views.transparency, name="transparency"),
+    path("transparency/report.json", public_views.transparency_json, name="transparency-json"),
+    path("transparency/report.csv", public_views.transparency_csv, name="transparency-csv"),
 ]

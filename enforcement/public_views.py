@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from enforcement.selectors import transparency_summary
+from enforcement.charts import grouped_bars
+from enforcement.transparency import report_to_csv, transparency_report
 
 
 class NoticeLookupForm(forms.Form):
@@ -26,4 +27,29 @@ def portal_lookup(request: HttpRequest) -> HttpResponse:
 
 
 def transparency(request: HttpRequest) -> HttpResponse:
-    return render(request, "enforcement/transparency.html", {"summary": transparency_summary()})
+    report = transparency_report()
+    citywide = report["citywide"]
+    context = {
+        "report": report,
+        "decisions_chart": grouped_bars(
+            [(r["month"], [r["violations"], r["warnings"]]) for r in citywide[-12:]]
+        ),
+        "speeds_chart": grouped_bars(
+            [
+                (c["camera"], [c["before"]["speed_p85_kmh"], c["after"]["speed_p85_kmh"]])
+                for c in report["cameras"]
+            ]
+        ),
+    }
+    return render(request, "enforcement/transparency.html", context)
+
+
+def transparency_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(transparency_report(), json_dumps_params={"indent": 1})
+
+
+def transparency_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="transparency-report.csv"'
+    report_to_csv(transparency_report(), response)
+    return response

@@ -43,22 +43,3 @@ def staff_home_links(roles: list[str]) -> list[StaffLink]:
             continue
         links.append(StaffLink(role, str(title), str(description), url))
     return links
-
-
-def transparency_summary() -> dict[str, object]:
-    """Public aggregate numbers only: no plate, image or per-vehicle data."""
-    from django.db.models import Count, Sum
-
-    from cameras.models import Camera, TrafficCount
-    from enforcement.models import Violation
-
-    by_status = dict(
-        Violation.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    counted = TrafficCount.objects.aggregate(vehicles=Sum("vehicles"), over=Sum("over_limit"))
-    return {
-        "cameras_active": Camera.objects.filter(active=True).count(),
-        "vehicles_counted": counted["vehicles"] or 0,
-        "vehicles_over_limit": counted["over"] or 0,
-        "violations_by_status": by_status,
-    }
