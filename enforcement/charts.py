@@ -53,6 +53,7 @@ def grouped_bars(groups: list[tuple[str, list[float | None]]]) -> BarChart:
         centres.append((left + bar_w * len(vs) / 2, label))
         for j, v in enumerate(vs):
             h = 0.0 if v is None else plot_h * v / top
-            bars.append(Bar(left + j * bar_w, HEIGHT - MARGIN_BOTTOM - h, bar_w - 1, h, v, label, j))
+            top_y = HEIGHT - MARGIN_BOTTOM - h
+            bars.append(Bar(left + j * bar_w, top_y, bar_w - 1, h, v, label, j))
     ticks = [(HEIGHT - MARGIN_BOTTOM - plot_h * k / 4, f"{top * k / 4:g}") for k in range(5)]
     return BarChart(bars, ticks, centres)

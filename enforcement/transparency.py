@@ -179,14 +179,16 @@ def _shift_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _window(camera: Camera, first: dt.date, last: dt.date) -> dict[str, float | int | None]:
-    months = camera.months.filter(month__gte=first, month__lte=last)
+def _window(
+    camera: Camera, months: list[TrafficMonth], first: dt.date, last: dt.date
+) -> dict[str, float | int | None]:
     hist: dict[str, int] = {}
     vehicles = over = 0
     for tm in months:
-        hist = merge_histograms(hist, tm.speed_histogram)
-        vehicles += tm.vehicles
-        over += tm.over_limit
+        if first <= tm.month <= last:
+            hist = merge_histograms(hist, tm.speed_histogram)
+            vehicles += tm.vehicles
+            over += tm.over_limit
     limit = float(camera.speed_limit_kmh)
     enough = vehicles >= SMALL_CELL
     return {
@@ -198,13 +200,19 @@ def _window(camera: Camera, first: dt.date, last: dt.date) -> dict[str, float | 
 
 
 def _camera_rows(placements: dict[int, PlacementProposal]) -> list[CameraRow]:
+    cameras = list(
+        Camera.objects.select_related("site").filter(site_id__in=placements).order_by("code")
+    )
+    by_camera: dict[int, list[TrafficMonth]] = defaultdict(list)
+    for tm in TrafficMonth.objects.filter(camera__in=cameras):
+        by_camera[tm.camera_id].append(tm)
     rows = []
-    cameras = Camera.objects.select_related("site").filter(site_id__in=placements)
-    for camera in cameras.order_by("code"):
+    for camera in cameras:
         placement = placements[camera.site_id]
         if placement.active_from is None:
             continue
         start = placement.active_from.replace(day=1)
+        months = by_camera[camera.pk]
         rows.append(
             CameraRow(
                 camera=camera.code,
@@ -213,9 +221,9 @@ def _camera_rows(placements: dict[int, PlacementProposal]) -> list[CameraRow]:
                 activated_on=placement.active_from.isoformat(),
                 limit_kmh=float(camera.speed_limit_kmh),
                 before=_window(
-                    camera, _shift_months(start, -MONTHS_BEFORE), _shift_months(start, -1)
+                    camera, months, _shift_months(start, -MONTHS_BEFORE), _shift_months(start, -1)
                 ),
-                after=_window(camera, start, _shift_months(start, MONTHS_AFTER - 1)),
+                after=_window(camera, months, start, _shift_months(start, MONTHS_AFTER - 1)),
             )
         )
     return rows
