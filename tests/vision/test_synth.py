@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -267,9 +266,13 @@ def test_occluding_pair_is_flagged(tmp_path: Path) -> None:
     assert occluded and all(v["kind"] == "car" for v in occluded)
 
 
-def test_render_is_fast_enough(tmp_path: Path) -> None:
+def test_a_hundred_frame_scene_renders_every_frame(tmp_path: Path) -> None:
+    # Render speed is a benchmark figure (benchmarks/throughput.py), not a timed test.
     spec = random_scene(11, rig=OVERHEAD, n_vehicles=2, noise_sigma=2.0, jpeg_quality=80)
     spec = SceneSpec(**{**spec.__dict__, "duration_s": 100 / spec.rig.fps})
-    t0 = time.perf_counter()
-    render_scene(spec, tmp_path)
-    assert time.perf_counter() - t0 < 6.0  # ~1-2 s on one core; slack for busy CI
+    files = render_scene(spec, tmp_path)
+    video = cv2.VideoCapture(str(files.video_path))
+    try:
+        assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 100
+    finally:
+        video.release()
