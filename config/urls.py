@@ -19,7 +19,36 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "staff/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "staff/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "staff/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "staff/password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("staff/cameras/", include("cameras.urls")),
     path("staff/policy/", include("policy.urls")),
     path("", include("enforcement.public_urls")),
 ]
+
+# Styled, translated error pages (enforcement/templates/errors/).
+handler400 = "enforcement.errors.bad_request"
+handler403 = "enforcement.errors.permission_denied"
+handler404 = "enforcement.errors.page_not_found"
+handler500 = "enforcement.errors.server_error"

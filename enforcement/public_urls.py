@@ -6,4 +6,5 @@ app_name = "public"
 urlpatterns = [
     path("portal/", public_views.portal_lookup, name="portal"),
     path("transparency/", public_views.transparency, name="transparency"),
+    path("about/<slug:slug>/", public_views.info_page, name="page"),
 ]

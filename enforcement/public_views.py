@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -27,3 +27,13 @@ def portal_lookup(request: HttpRequest) -> HttpResponse:
 
 def transparency(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/transparency.html", {"summary": transparency_summary()})
+
+
+# Footer pages: fixed content, one template each.
+INFO_PAGES = ("help", "contact", "privacy", "accessibility", "use-policy")
+
+
+def info_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in INFO_PAGES:
+        raise Http404(slug)
+    return render(request, f"pages/{slug}.html")
