@@ -88,7 +88,10 @@ def transparency_summary() -> dict[str, object]:
         Violation.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
     counted = TrafficCount.objects.aggregate(vehicles=Sum("vehicles"), over=Sum("over_limit"))
+    labels = dict(Violation._meta.get_field("status").flatchoices)
     return {
+        # Status keys stay for machines (CSV/JSON); people read the translated labels.
+        "violation_rows": [(str(labels.get(key, key)), n) for key, n in by_status.items()],
         "cameras_active": Camera.objects.filter(active=True).count(),
         "vehicles_counted": counted["vehicles"] or 0,
         "vehicles_over_limit": counted["over"] or 0,
