@@ -132,6 +132,13 @@ def test_a_forgotten_password_is_reset_by_email(client: Client, staff) -> None: 
 
 
 @pytest.mark.django_db
+def test_the_reset_pages_are_the_sites_own_not_the_admins(client: Client) -> None:
+    page = client.get("/staff/password-reset/").content.decode()
+    assert "usa-footer" in page
+    assert "Django administration" not in page
+
+
+@pytest.mark.django_db
 def test_an_unknown_email_gets_the_same_answer_and_no_mail(client: Client) -> None:
     response = client.post("/staff/password-reset/", {"email": "nobody@example.invalid"})
     assert response.status_code == 302
