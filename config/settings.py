@@ -114,7 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes checks the lock-out before any password is compared.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "enforcement.auth_backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Five wrong passwords lock the account for 30 minutes whatever address they come from

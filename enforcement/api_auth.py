@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 
@@ -29,3 +30,9 @@ class LockoutAwareBasicAuthentication(BasicAuthentication):
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(detail=LockedOut.default_detail) from None
             raise
+
+
+class LockoutAwareBasicScheme(BasicScheme):
+    """The OpenAPI schema describes it as the plain HTTP Basic it is."""
+
+    target_class = "enforcement.api_auth.LockoutAwareBasicAuthentication"

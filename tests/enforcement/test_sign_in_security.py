@@ -41,6 +41,23 @@ def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_refused(
 
 
 @pytest.mark.django_db
+def test_a_test_client_can_still_sign_in_without_a_request(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+    assert client.login(username=staff("operator").username, password=RIGHT)
+
+
+@pytest.mark.django_db
+def test_a_locked_account_stays_locked_on_the_api_after_the_sign_in_page_locked_it(
+    client: Client,
+    staff,  # type: ignore[no-untyped-def]
+) -> None:
+    user = staff("operator")
+    for _ in range(5):
+        _sign_in(client, user.username, "wrong")
+    response = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION=_basic(user.username, RIGHT))
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
 def test_the_lock_out_is_per_account_from_any_address(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
     user = staff("operator")
     for n in range(5):
