@@ -86,3 +86,10 @@ def test_every_footer_page_answers(public: Client, slug: str) -> None:
     response = public.get(f"/about/{slug}/")
     assert response.status_code == 200
     assert "Exampleville" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_request_for_an_unknown_host_gets_the_styled_400_page(public: Client) -> None:
+    response = public.get("/", HTTP_HOST="not-ours.example")
+    assert response.status_code == 400
+    assert "We could not understand that request" in response.content.decode()
