@@ -9,7 +9,7 @@ export YOLO_OFFLINE := 1
 # Real data (clips, YOLO weights) is read by path from ../shared/data when present.
 export FAIRSPEED_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: demo test lint typecheck bench browsers messages clean venv
+.PHONY: demo test lint typecheck bench browsers messages vendor clean venv
 
 venv: $(STAMP)
 
@@ -52,6 +52,11 @@ bench: $(STAMP)
 browsers:
 	@command -v chromedriver >/dev/null && command -v chromium >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Re-vendor USWDS and axe-core from npm (pinned versions and SHA-256 sums); the result
+# is committed, so nothing loads from a CDN and a rerun reproduces the same files.
+vendor:
+	scripts/vendor_static.sh
 
 messages: $(STAMP)
 	@$(PY) manage.py compilemessages -v0 --ignore=.venv

@@ -46,7 +46,11 @@ def _timezone(value: str) -> str:
 
 
 class SiteForm(UswdsMixin, forms.ModelForm):
-    jurisdiction = forms.ChoiceField(choices=[(k, p.name) for k, p in PRESETS.items()])
+    jurisdiction = forms.ChoiceField(
+        choices=[(k, p.name) for k, p in PRESETS.items()],
+        label=_("Jurisdiction"),
+        help_text=_("Whose rules apply: thresholds, fines and retention."),
+    )
     reason = forms.CharField(required=False, max_length=300, label=_("Reason for the change"))
 
     class Meta:
@@ -60,7 +64,16 @@ class SiteForm(UswdsMixin, forms.ModelForm):
             "zone_kind",
             "timezone",
         ]
-        labels = {"zone_kind": _("Kind of zone"), "timezone": _("Time zone")}
+        # Labels here rather than verbose_name on the model: translating them needs no
+        # migration.
+        labels = {
+            "name": _("Name"),
+            "address": _("Address"),
+            "latitude": _("Latitude"),
+            "longitude": _("Longitude"),
+            "zone_kind": _("Kind of zone"),
+            "timezone": _("Time zone"),
+        }
 
     def clean_timezone(self) -> str:
         return _timezone(self.cleaned_data["timezone"])
@@ -83,6 +96,12 @@ class CameraForm(UswdsMixin, forms.ModelForm):
             "active",
         ]
         labels = {
+            "code": _("Code"),
+            "name": _("Name"),
+            "site": _("Site"),
+            "direction": _("Direction"),
+            "lanes": _("Lanes"),
+            "active": _("Active"),
             "source_url": _("Video source"),
             "speed_limit_kmh": _("Speed limit (km/h)"),
             "timezone": _("Time zone"),

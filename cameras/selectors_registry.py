@@ -18,7 +18,13 @@ from cameras.models import (
     SelfTest,
     Site,
 )
-from cameras.selectors import CERTIFICATE_WARN_DAYS, HEARTBEAT_STALE_AFTER
+from cameras.selectors import (
+    CERTIFICATE_WARN_DAYS,
+    CameraHealth,
+    camera_health,
+    source_display,
+    worker_state,
+)
 
 RECENT_SELFTESTS = 14
 RECENT_STILLS = 12
@@ -101,7 +107,7 @@ def heartbeat_summary(camera: Camera, now: datetime) -> HeartbeatSummary:
         statuses[status] = statuses.get(status, 0) + 1
     return HeartbeatSummary(
         latest=latest,
-        stale=latest is None or now - latest.received_at > HEARTBEAT_STALE_AFTER,
+        stale=worker_state(latest, now) != "running",
         last_24h=sum(statuses.values()),
         statuses=statuses,
     )
@@ -115,6 +121,8 @@ class CameraRecord:
     certificates: list[CertificateStatus]
     selftests: list[SelfTest]
     heartbeats: HeartbeatSummary
+    health: CameraHealth
+    source: str  # source_display(): safe to show, never a server path
 
 
 def camera_record(camera: Camera, now: datetime | None = None) -> CameraRecord:
@@ -127,4 +135,6 @@ def camera_record(camera: Camera, now: datetime | None = None) -> CameraRecord:
         certificates=certificate_list(camera, today),
         selftests=list(camera.self_tests.order_by("-ran_at")[:RECENT_SELFTESTS]),
         heartbeats=heartbeat_summary(camera, now),
+        health=camera_health(camera, now),
+        source=source_display(camera.source_url),
     )

@@ -1,7 +1,13 @@
-"""/healthz: database, broker and evidence storage, each checked and timed."""
+"""/healthz: database, broker and evidence storage, each checked and timed.
+
+The public sees only up or down; the per-check detail (which names the database engine
+and broker, and repeats error messages) is for signed-in staff or a monitor that sends
+``Authorization: Bearer <HEALTHZ_TOKEN>``.
+"""
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from typing import Any
@@ -67,12 +73,25 @@ def health_report() -> dict[str, Any]:
     return {
         "status": "ok" if all(c["ok"] for c in checks.values()) else "fail",
         "checks": checks,
-        "debug": settings.DEBUG,
     }
+
+
+def _may_see_detail(request: HttpRequest) -> bool:
+    token = settings.HEALTHZ_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer "):
+        return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
+    user = request.user
+    return bool(
+        user.is_authenticated and (user.is_staff or user.has_perm("cameras.view_heartbeat"))
+    )
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    status = 200 if report["status"] == "ok" else 503
+    if not _may_see_detail(request):
+        return JsonResponse({"status": report["status"]}, status=status)
+    return JsonResponse(report, status=status)

@@ -19,12 +19,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("FAIRSPEED_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = envbool("DEBUG", True)
+# Off unless asked for: a technical error page lists every URL and setting to the public.
+DEBUG = envbool("DEBUG", False)
+# FAIRSPEED_ENV=production is a deployment's promise: real key, HTTPS, collected static
+# files. Everything else (laptops, `make test`, `make demo`) is development and needs no
+# configuration at all.
+PRODUCTION = envstr("FAIRSPEED_ENV", "development") == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("FAIRSPEED_ENV=production refuses DEBUG=1.")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if PRODUCTION:
         # A guessable key in production would let anyone forge sessions and password resets.
-        raise ImproperlyConfigured("DEBUG=0 needs SECRET_KEY to be set in the environment.")
+        raise ImproperlyConfigured("FAIRSPEED_ENV=production needs SECRET_KEY in the environment.")
     SECRET_KEY = dev_secret_key(VAR_DIR)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -40,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "django_filters",
     "policy",
     "cameras",
@@ -57,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "enforcement.context.site",
             ],
         },
     },
@@ -101,6 +113,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes checks the lock-out before any password is compared.
+AUTHENTICATION_BACKENDS = [
+    "enforcement.auth_backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords lock the account for 30 minutes whatever address they come from
+# (guessing one account from many addresses is the attack), and five from one address
+# lock that address (guessing many accounts). An administrator can lift a lock sooner
+# with `manage.py axes_reset_username NAME`. Decided 2026-12-06.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
@@ -115,7 +142,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG  # serve app static files without collectstatic in dev
+# Development serves app static files straight from the apps (no collectstatic needed,
+# DEBUG on or off); production serves the collected, hashed, compressed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Evidence is private: it lives outside any public URL and is served only through
 # permission-checked, audited views (or signed URLs on S3).
@@ -129,7 +158,11 @@ STORAGES: dict[str, dict[str, object]] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(EVIDENCE_ROOT), "base_url": None},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 if envstr("EVIDENCE_S3_BUCKET", ""):
     STORAGES["evidence"] = {
@@ -197,25 +230,75 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # HTTP Basic that answers 429 once django-axes has locked the account.
+        "enforcement.api_auth.LockoutAwareBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Wrong HTTP Basic passwords are stopped by django-axes (the account locks); these
+    # rates bound everything else a client can ask for.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envstr("API_ANON_RATE", "30/minute"),
+        "user": envstr("API_USER_RATE", "600/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fairspeed API",
     "DESCRIPTION": "Automated speed enforcement with equity-office policy built in.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed sidecar package: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
-if not DEBUG:
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "enforcement.errors.csrf_failure"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
-SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Behind a proxy that terminates TLS, it must set X-Forwarded-Proto.
+    if envbool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading binds the whole domain to HTTPS in browsers for months; the city's
+    # domain owner decides it, not the application (check --deploy's W021 is accepted).
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+
+# Password reset mail: printed to the console unless a deployment names a backend.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "fairspeed@example.invalid")
+
+# /healthz gives the public only up or down; this token (or a staff sign-in) unlocks
+# the per-check detail for monitoring.
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN", "")
+
+# The agency that runs the service. The defaults are plainly fictional so that no page
+# can be mistaken for a real city's until a deployment names itself.
+AGENCY = {
+    "NAME": envstr("AGENCY_NAME", "City of Exampleville (fictional)"),
+    "SHORT_NAME": envstr("AGENCY_SHORT_NAME", "Exampleville"),
+    "LOGO": envstr("AGENCY_LOGO", "agency-logo.svg"),  # a static path
+    "EMAIL": envstr("AGENCY_EMAIL", "speed-safety@example.invalid"),
+    "PHONE": envstr("AGENCY_PHONE", "555-0100"),
+    "ADDRESS": envstr("AGENCY_ADDRESS", "1 Example Plaza, Exampleville"),
+    "OFFICIAL": envbool("AGENCY_OFFICIAL_BANNER", True),
+}
 
 LOGGING = {
     "version": 1,
@@ -223,4 +306,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; failures and lock-outs are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -24,3 +24,6 @@ class EnforcementConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="fairspeed-roles")
+        from enforcement.auth_audit import connect
+
+        connect()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("transparency/", public_views.transparency, name="transparency"),
     path("transparency/report.json", public_views.transparency_json, name="transparency-json"),
     path("transparency/report.csv", public_views.transparency_csv, name="transparency-csv"),
+    path("about/<slug:slug>/", public_views.info_page, name="page"),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +53,13 @@ def transparency_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="transparency-report.csv"'
     report_to_csv(transparency_report(), response)
     return response
+
+
+# Footer pages: fixed content, one template each.
+INFO_PAGES = ("help", "contact", "privacy", "accessibility", "use-policy")
+
+
+def info_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in INFO_PAGES:
+        raise Http404(slug)
+    return render(request, f"pages/{slug}.html")

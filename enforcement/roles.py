@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 # role -> "app_label.codename" permissions it grants
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -49,13 +50,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 ROLE_LABELS = {
-    "operator": "Camera operator",
-    "reviewer": "Violation reviewer",
-    "approver": "Violation approver",
-    "equity_reviewer": "Equity reviewer",
-    "hearing_officer": "Hearing officer",
-    "auditor": "Auditor / privacy officer",
+    "operator": _("Camera operator"),
+    "reviewer": _("Violation reviewer"),
+    "approver": _("Violation approver"),
+    "equity_reviewer": _("Equity reviewer"),
+    "hearing_officer": _("Hearing officer"),
+    "auditor": _("Auditor / privacy officer"),
 }
+
+
+def roles_granting(perm: str) -> list[str]:
+    """The roles whose permissions include ``perm`` ("app_label.codename")."""
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
 
 
 def roles_sync() -> None:

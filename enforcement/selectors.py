@@ -14,21 +14,53 @@ class StaffLink:
     role: str
     title: str
     description: str
-    url: str
+    url: str  # "" while the tool is still to come
 
 
-# Each role's work, in the order a person in that role would reach for it. URL names
-# that do not exist yet are skipped, so the page never links to a 404.
+# Each role's work, in the order a person in that role would reach for it. A tool whose
+# URL does not exist yet is listed as coming, with what it will do, never as a dead link.
 _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("operator", "cameras:list", _("Cameras"), _("Register cameras, calibrate, certify.")),
     ("operator", "cameras:health", _("Camera health"), _("Heartbeats, self-tests, certificates.")),
-    ("reviewer", "enforcement:review-queue", _("Review queue"), _("First review of violations.")),
-    ("approver", "enforcement:approval-queue", _("Approval queue"), _("Second approval.")),
-    ("equity_reviewer", "policy:placements", _("Placements"), _("Review camera placements.")),
-    ("hearing_officer", "enforcement:hearings", _("Hearings"), _("Decide contested cases.")),
+    ("operator", "cameras:sites", _("Sites"), _("Where cameras stand and their speed limits.")),
+    (
+        "reviewer",
+        "enforcement:review-queue",
+        _("Review queue"),
+        _("First review of each violation's evidence and plate."),
+    ),
+    (
+        "approver",
+        "enforcement:approval-queue",
+        _("Approval queue"),
+        _("Second, independent approval before any owner lookup."),
+    ),
+    (
+        "equity_reviewer",
+        "policy:placements",
+        _("Placements"),
+        _("Review camera placements against crash, speed and neighbourhood data."),
+    ),
+    ("equity_reviewer", "cameras:list", _("Cameras"), _("Read-only list of installed cameras.")),
+    (
+        "equity_reviewer",
+        "policy:equity-dashboard",
+        _("Equity dashboard"),
+        _("Where notices fall, by neighbourhood and income."),
+    ),
+    (
+        "hearing_officer",
+        "enforcement:hearings",
+        _("Hearings"),
+        _("Decide contested cases with the whole case file."),
+    ),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
-    ("auditor", "enforcement:retention", _("Retention"), _("Schedules, legal holds, deletions.")),
-    ("auditor", "admin:index", _("Administration"), _("Read-only records (Django admin).")),
+    (
+        "auditor",
+        "enforcement:retention",
+        _("Retention report"),
+        _("What was deleted, when, and what is held."),
+    ),
 ]
 
 
@@ -40,6 +72,6 @@ def staff_home_links(roles: list[str]) -> list[StaffLink]:
         try:
             url = reverse(url_name)
         except NoReverseMatch:
-            continue
+            url = ""
         links.append(StaffLink(role, str(title), str(description), url))
     return links

@@ -4,7 +4,6 @@ deletion log; placing and releasing holds."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from enforcement import selectors_retention as selectors
 from enforcement.forms_retention import LegalHoldForm, ReleaseHoldForm
 from enforcement.holds import HoldError, legal_hold_place, legal_hold_release
 from enforcement.models import LegalHold
+from policy.access import require
 
 
 def _page(request: HttpRequest, hold_form: LegalHoldForm | None = None) -> HttpResponse:
@@ -33,13 +33,13 @@ def _page(request: HttpRequest, hold_form: LegalHoldForm | None = None) -> HttpR
     return render(request, "enforcement/retention.html", context)
 
 
-@permission_required("enforcement.view_retention")
+@require("enforcement.view_retention")
 def retention_page(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
-@permission_required("enforcement.manage_legal_hold")
+@require("enforcement.manage_legal_hold")
 def hold_place(request: HttpRequest) -> HttpResponse:
     form = LegalHoldForm(request.POST)
     if not form.is_valid():
@@ -60,7 +60,7 @@ def hold_place(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("enforcement.manage_legal_hold")
+@require("enforcement.manage_legal_hold")
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(LegalHold, pk=pk)
     form = ReleaseHoldForm(request.POST)

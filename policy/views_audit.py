@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from policy.access import require
 from policy.audit import audit_record
 from policy.audit_chain import audit_verify_recent
 from policy.forms import AuditFilterForm
@@ -30,7 +30,7 @@ def _form(request: HttpRequest) -> AuditFilterForm:
     return form
 
 
-@permission_required("policy.view_audit_log")
+@require("policy.view_audit_log")
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     events = audit_events(form.selection()).select_related("actor")
@@ -60,7 +60,7 @@ def _rows(events: Iterator[AuditEvent]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-@permission_required("policy.view_audit_log")
+@require("policy.view_audit_log")
 def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered log as CSV, streamed; the export itself is audited."""
     form = _form(request)

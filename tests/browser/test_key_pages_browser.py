@@ -64,6 +64,8 @@ def test_a_resident_looks_up_a_notice_in_spanish(browser: Any, live_server: Any)
     browser.delete_all_cookies()
     browser.get(f"{live_server.url}/portal/")
     Select(browser.find_element(By.ID, "language")).select_by_value("es")
+    # No change of page on selection alone (WCAG 3.2.2): the button submits.
+    browser.find_element(By.CSS_SELECTOR, ".fs-lang button[type=submit]").click()
     heading = _wait(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Busque"))
     assert heading
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"

@@ -4,19 +4,56 @@ import pytest
 from django.test import Client
 
 
+@pytest.fixture
+def token(settings) -> str:  # type: ignore[no-untyped-def]
+    settings.HEALTHZ_TOKEN = "monitor-secret"
+    return "monitor-secret"
+
+
+def _detail(client: Client, token: str):  # type: ignore[no-untyped-def]
+    return client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 @pytest.mark.django_db
-def test_healthz_reports_database_broker_and_storage(client: Client) -> None:
+def test_the_public_only_learns_whether_the_service_is_up(client: Client) -> None:
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_a_monitor_with_the_token_sees_database_broker_and_storage(
+    client: Client, token: str
+) -> None:
+    response = _detail(client, token)
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "broker", "storage", "retention"}
     assert all(check["ok"] for check in body["checks"].values())
+    assert "debug" not in body
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_gets_the_public_answer(client: Client, token: str) -> None:
+    assert _detail(client, "guess").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_an_operator_signed_in_sees_the_detail(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(staff("operator"))
+    assert "checks" in client.get("/healthz").json()
+
+
+@pytest.mark.django_db
+def test_a_reviewer_signed_in_gets_only_up_or_down(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(staff("reviewer"))
+    assert client.get("/healthz").json() == {"status": "ok"}
 
 
 @pytest.mark.django_db
 def test_healthz_says_503_when_the_broker_is_down(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
     from config.celery import app
 
@@ -25,7 +62,9 @@ def test_healthz_says_503_when_the_broker_is_down(
         monkeypatch.setitem(app.conf, key, "redis://127.0.0.1:1/0")  # nothing listens on 1
     # The on-disk default names its transport class, which would win over the URL.
     monkeypatch.setitem(app.conf, "broker_transport", None)
-    response = client.get("/healthz")
+    public = client.get("/healthz")
+    assert public.status_code == 503 and public.json() == {"status": "fail"}
+    response = _detail(client, token)
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
 

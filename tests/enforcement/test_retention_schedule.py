@@ -57,7 +57,7 @@ def _case(status: str, storage: Any, jurisdiction: str = "ca-ab645") -> Violatio
     return violation
 
 
-KIND_OF = {
+KIND_OF: dict[str, str] = {
     ViolationStatus.REJECTED: "rejected_evidence",
     ViolationStatus.WARNING: "warning_evidence",
     ViolationStatus.DISMISSED: "dismissed_evidence",

@@ -13,7 +13,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _settings_import(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "FAIRSPEED_ENV"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import config.settings"],
         cwd=REPO,
@@ -24,17 +26,50 @@ def _settings_import(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path: Path) -> None:
-    result = _settings_import({"DEBUG": "0", "FAIRSPEED_VAR_DIR": str(tmp_path)})
-    assert result.returncode != 0
-    assert "DEBUG=0 needs SECRET_KEY" in result.stderr
-
-
-def test_it_starts_with_debug_off_when_a_key_is_given(tmp_path: Path) -> None:
-    result = _settings_import(
-        {"DEBUG": "0", "SECRET_KEY": "x" * 50, "FAIRSPEED_VAR_DIR": str(tmp_path)}
+def _setting(name: str, env: dict[str, str]) -> str:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "FAIRSPEED_ENV"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import config.settings as s; print(repr(s.{name}))"],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
+    assert _setting("DEBUG", {"FAIRSPEED_VAR_DIR": str(tmp_path)}) == "False"
+    assert _setting("DEBUG", {"DEBUG": "1", "FAIRSPEED_VAR_DIR": str(tmp_path)}) == "True"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = _settings_import({"FAIRSPEED_ENV": "production", "FAIRSPEED_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "needs SECRET_KEY" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_debug(tmp_path: Path) -> None:
+    env = {"FAIRSPEED_ENV": "production", "DEBUG": "1", "SECRET_KEY": "x" * 50}
+    result = _settings_import({**env, "FAIRSPEED_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "refuses DEBUG=1" in result.stderr
+
+
+def test_production_starts_when_a_key_is_given(tmp_path: Path) -> None:
+    env = {"FAIRSPEED_ENV": "production", "SECRET_KEY": "x" * 50}
+    result = _settings_import({**env, "FAIRSPEED_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_with_debug_off_needs_no_configuration(tmp_path: Path) -> None:
+    assert _settings_import({"FAIRSPEED_VAR_DIR": str(tmp_path)}).returncode == 0
+    assert (tmp_path / "secret_key").exists()
 
 
 def test_it_generates_a_private_dev_key_once_and_reuses_it(tmp_path: Path) -> None:
