@@ -52,6 +52,8 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
         event_limit_kmh=event.limit_kmh,
         measurement_valid=passage.valid,
         evidence_verified=evidence.verified,
+        plate_text=event.plate.text,
+        plate_confidence=event.plate.confidence or 0.0,
     )
     try:
         with transaction.atomic():
@@ -66,7 +68,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 vehicle_class=passage.vehicle_class,
                 lane_x_m=passage.world_x_m,
                 plate_text=event.plate.text,
-                plate_confidence=event.plate.confidence,
+                plate_confidence=event.plate.confidence or 0.0,
                 measurement=msgspec.to_builtins(passage),
                 evidence_manifest=evidence.manifest,
                 evidence_dir=evidence.stored_dir,

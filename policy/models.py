@@ -1,6 +1,8 @@
-"""Placement proposals and the append-only, hash-chained audit log."""
+"""Placement proposals, rule-set versions and the append-only, hash-chained audit log."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -70,3 +72,51 @@ class PlacementProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
+
+
+class RuleSetVersion(models.Model):
+    """One version of a jurisdiction's rule set as a city adopted or edited it.
+
+    Versions are never changed or deleted: a change is a new version with a later
+    effective date, and a violation is judged by the version in force when it was captured.
+    """
+
+    class Origin(models.TextChoices):
+        PRESET = "preset", _("Adopted from the repository's preset")
+        EDITED = "edited", _("Edited copy of an earlier version")
+
+    code = models.CharField(max_length=40, db_index=True)
+    version = models.CharField(max_length=40)
+    effective_from = models.DateField()
+    data = models.JSONField()
+    digest = models.CharField(max_length=64)  # SHA-256 of the canonical data
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="ruleset_version_unique"),
+            models.UniqueConstraint(
+                fields=["code", "effective_from"], name="ruleset_effective_from_unique"
+            ),
+        ]
+        permissions = [("adopt_ruleset", "Can adopt and revise jurisdiction rule sets")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version} (from {self.effective_from})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("a rule-set version never changes: make a new version instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("a rule-set version is never deleted")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
-from policy.models import PlacementProposal, PlacementStatus
+from policy.models import PlacementProposal, PlacementStatus, RuleSetVersion
+from policy.rules.book import RuleBook, rulebook_preset
+from policy.rules.schema import ruleset_from_data
 
 
 def placement_active(site_id: int, day: dt.date) -> PlacementProposal | None:
@@ -18,3 +20,24 @@ def placement_active(site_id: int, day: dt.date) -> PlacementProposal | None:
         .order_by("active_from", "pk")
         .first()
     )
+
+
+def rulebook_for(code: str) -> RuleBook:
+    """The versions a city stored for ``code``; the repository's preset until it stores one."""
+    rows = list(RuleSetVersion.objects.filter(code=code).order_by("effective_from"))
+    if not rows:
+        return rulebook_preset(code)
+    return RuleBook(
+        ruleset_from_data(row.data, origin=f"{code} version {row.version}") for row in rows
+    )
+
+
+def program_started_on(code: str) -> dt.date | None:
+    """When a jurisdiction's program began: its first adopted rule-set version, else its
+    first placement's activation."""
+    first = RuleSetVersion.objects.filter(code=code).aggregate(d=Min("effective_from"))["d"]
+    if first is not None:
+        return first
+    return PlacementProposal.objects.filter(
+        site__jurisdiction=code, status=PlacementStatus.APPROVED
+    ).aggregate(d=Min("active_from"))["d"]
