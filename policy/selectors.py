@@ -12,11 +12,14 @@ from policy.rules.schema import ruleset_from_data
 
 
 def placement_active(site_id: int, day: dt.date) -> PlacementProposal | None:
-    """The approved placement of a site that is in force on ``day``, if any."""
+    """The approved, activated placement of a site in force on ``day``, if any: not
+    suspended (a suspension changes the status), not past its end, and not past its
+    annual re-review."""
     return (
         PlacementProposal.objects.filter(site_id=site_id, status=PlacementStatus.APPROVED)
-        .filter(Q(active_from__isnull=True) | Q(active_from__lte=day))
+        .filter(active_from__isnull=False, active_from__lte=day)
         .filter(Q(active_until__isnull=True) | Q(active_until__gte=day))
+        .filter(Q(review_due_on__isnull=True) | Q(review_due_on__gte=day))
         .order_by("active_from", "pk")
         .first()
     )
