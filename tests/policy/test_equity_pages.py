@@ -146,3 +146,12 @@ def test_the_dry_run_compares_the_current_rules_with_a_proposed_set(staff) -> No
     assert "<td>low</td><td>0</td><td>2</td><td>130</td><td>0</td><td>1</td><td>100</td>" in (
         page.replace("\n", "")
     )
+
+
+def test_the_placement_pages_speak_spanish(staff) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(staff("equity_reviewer"))
+    client.cookies["django_language"] = "es"
+    page = client.get(reverse("policy:placements"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Ubicaciones de cámaras" in page and "es una ciudad inventada" in page
+    dashboard = client.get(reverse("policy:equity"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Panel de equidad" in dashboard
