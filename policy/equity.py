@@ -7,18 +7,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
+import msgspec
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.fields.json import KT
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from policy.config import policy_setting
-from policy.gate import GateFacts, gate_judge
+from policy.gate import GateFacts, device_checks_pass, judge_facts
 from policy.models import AuditEvent, Crash, District, PlacementProposal, PlacementStatus, Tract
 from policy.placement_selectors import city_median_income
 from policy.rules.book import RuleBook
+from policy.rules.judge import judge
 
 NOTICE_OUTCOMES = ("warning", "awaiting_review")
 BANDS = ("low", "middle", "high", "unknown")
@@ -113,6 +115,18 @@ def low_income_tract_ids() -> set[int]:
 
 
 def equity_dashboard(today: dt.date) -> Dashboard:
+    """The dashboard's figures, cached until the next audit event: every change they
+    depend on (a violation recorded, a placement decided, an import) writes one."""
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    key = f"policy:equity-dashboard:{today.isoformat()}:{last}"
+    board = cache.get(key)
+    if board is None:
+        board = _equity_dashboard(today)
+        cache.set(key, board, timeout=3600)
+    return board
+
+
+def _equity_dashboard(today: dt.date) -> Dashboard:
     districts = list(District.objects.all())
     approved = PlacementProposal.objects.filter(
         status=PlacementStatus.APPROVED, district__isnull=False
@@ -170,16 +184,17 @@ class DryRun:
         return [(d, b, self.current[(d, b)], self.proposed[(d, b)]) for d, b in keys]
 
 
-def _gate_facts(data: dict[str, Any]) -> GateFacts | None:
+_facts_decoder = msgspec.json.Decoder(GateFacts)
+
+
+def _gate_facts(text: str | None) -> GateFacts | None:
+    """The stored facts as the gate's dataclass, or None for facts stored before the gate
+    recorded everything a replay needs."""
+    if not text:
+        return None
     try:
-        values = dict(data)
-        values["measured_at"] = dt.datetime.fromisoformat(values["measured_at"])
-        for key in ("measured_on", "placement_active_from", "program_started_on"):
-            if values.get(key):
-                values[key] = dt.date.fromisoformat(values[key])
-        values["recent_notices"] = tuple(values.get("recent_notices") or ())
-        return GateFacts(**values)
-    except (KeyError, TypeError, ValueError):
+        return _facts_decoder.decode(text)
+    except (msgspec.ValidationError, msgspec.DecodeError):
         return None
 
 
@@ -204,9 +219,9 @@ def dry_run(current: RuleBook, proposed: RuleBook, start: dt.date, end: dt.date)
         action="violation.recorded",
         details__facts__measured_on__gte=start.isoformat(),
         details__facts__measured_on__lte=end.isoformat(),
-    ).values_list("details__facts", flat=True)
-    for data in events.iterator(chunk_size=2000):
-        facts = _gate_facts(data) if isinstance(data, dict) else None
+    ).values_list(KT("details__facts"), flat=True)  # the JSON text, decoded by msgspec
+    for text in events.iterator(chunk_size=5000):
+        facts = _gate_facts(text)
         if facts is None:
             result.skipped += 1
             continue
@@ -215,11 +230,12 @@ def dry_run(current: RuleBook, proposed: RuleBook, start: dt.date, end: dt.date)
             names.get(district_id, "unknown") if district_id else "unknown",
             _income_band(incomes.get(tract_id) if tract_id else None, median),
         )
+        device_ok = device_checks_pass(facts)
+        rule_facts = judge_facts(facts)
         for book, tallies in ((current, result.current), (proposed, result.proposed)):
-            decision = gate_judge(facts, book)
-            judgement = decision.judgement
-            outcome = "none" if decision.outcome == "rejected" else judgement.outcome  # type: ignore[union-attr]
-            fine = judgement.fine.amount if judgement and judgement.fine else 0.0
-            tallies[key].add(outcome, fine if outcome == "citation" else 0.0)
+            judgement = judge(rule_facts, book)
+            outcome = judgement.outcome if device_ok else "none"
+            fine = judgement.fine.amount if judgement.fine and outcome == "citation" else 0.0
+            tallies[key].add(outcome, fine)
         result.judged += 1
     return result

@@ -89,6 +89,21 @@ def _record_checks(decision: GateDecision, facts: GateFacts) -> None:
     decision.check("evidence", facts.evidence_verified, "evidence missing or failed verification")
 
 
+def device_checks_pass(facts: GateFacts) -> bool:
+    """The device and registry checks of ``_record_checks``, without their texts (the dry
+    run replays many facts and needs only the verdict)."""
+    return (
+        facts.placement_found
+        and facts.has_calibration
+        and facts.certificate_valid
+        and facts.selftest_passed
+        and facts.evidence_verified
+        and math.isclose(
+            facts.event_limit_kmh, facts.registered_limit_kmh, abs_tol=LIMIT_TOLERANCE_KMH
+        )
+    )
+
+
 def judge_facts(facts: GateFacts) -> Facts:
     """The rule set's view of a violation: activation of its placement starts the camera's
     warning period, and the program's start the program's."""

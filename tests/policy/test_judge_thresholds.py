@@ -134,3 +134,29 @@ def test_every_check_is_reported_with_its_values() -> None:
         "program_warning", "camera_warning", "first_notice_warning", "fine",
     ]  # fmt: skip
     assert "over by 18 mph" in decision.check("threshold").detail
+
+
+def test_the_dry_runs_device_verdict_agrees_with_the_gates_checks() -> None:
+    import dataclasses
+    import datetime as dt
+
+    from policy.gate import GateFacts, device_checks_pass, gate_judge
+
+    base = GateFacts(
+        camera_code="c", measured_at=dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC),
+        measured_on=dt.date(2027, 3, 2), speed_kmh=90, uncertainty_kmh=1,
+        registered_limit_kmh=50, event_limit_kmh=50, zone="corridor", placement_found=True,
+        placement_active_from=dt.date(2025, 1, 1), program_started_on=dt.date(2025, 1, 1),
+        has_calibration=True, certificate_valid=True, selftest_passed=True,
+        measurement_valid=True, evidence_verified=True, plate_confidence=0.99, prior_notices=1,
+    )  # fmt: skip
+    book = rulebook_preset("demo")
+    variants = [base, dataclasses.replace(base, event_limit_kmh=40)] + [
+        dataclasses.replace(base, **{name: False})
+        for name in ("placement_found", "has_calibration", "certificate_valid",
+                     "selftest_passed", "evidence_verified")
+    ]  # fmt: skip
+    device = ("placement", "calibration", "certificate", "self_test", "speed_limit", "evidence")
+    for variant in variants:
+        checks = gate_judge(variant, book).checks
+        assert device_checks_pass(variant) == all(checks[c] for c in device)
