@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from policy.audit import audit_record
 from policy.config import policy_setting
+from policy.effectiveness import placement_effectiveness
 from policy.models import (
     PlacementComment,
     PlacementDecision,
@@ -298,3 +299,39 @@ def placement_rereview(
             reason=reasons,
             details={"review_due_on": placement.review_due_on.isoformat()},
         )
+
+
+def placement_review_effectiveness(
+    placement: PlacementProposal,
+    *,
+    actor: User,
+    keep: bool,
+    reasons: str,
+    today: dt.date | None = None,
+) -> None:
+    """The 18-month effectiveness review: its figures are audited with the decision, and
+    a decision not to keep the camera suspends it."""
+    _guard(placement, {PlacementStatus.APPROVED}, "review the effectiveness of")
+    today = today or timezone.localdate()
+    if placement.active_from is None:
+        raise PlacementError("the placement was never activated")
+    figures = placement_effectiveness(placement, today)
+    if today < figures.due_on:
+        raise PlacementError(f"the effectiveness review is due on {figures.due_on}")
+    if actor.pk == placement.proposed_by_id:
+        raise PlacementError("nobody reviews their own proposal")
+    if not reasons.strip():
+        raise PlacementError("an effectiveness review needs written reasons")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="placement.effectiveness_reviewed",
+            obj=placement,
+            reason=reasons,
+            details={"keep": keep, **figures.as_details()},
+        )
+        if not keep:
+            placement.status = PlacementStatus.SUSPENDED
+            placement.suspended_reason = reasons
+            placement.save()
+            audit_record(actor=actor, action="placement.suspended", obj=placement, reason=reasons)
