@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from policy.audit import audit_verify
+from policy.effectiveness import placement_effectiveness
 from policy.forms import CommentForm, DecisionForm, ProposalForm, ReasonForm, SignageForm
 from policy.maps import placement_map
 from policy.models import AuditEvent, District, PlacementProposal, PlacementStatus
@@ -77,6 +78,9 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signage_form": SignageForm(initial={"installed_on": today}),
         "reason_form": ReasonForm(),
         "city": placement.district or District.objects.first(),
+        "effect": placement_effectiveness(placement, today)
+        if placement.status == PlacementStatus.APPROVED and placement.active_from
+        else None,
     }
     return render(request, "policy/placement_detail.html", context)
 
@@ -109,6 +113,15 @@ def _run(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "activate":
             svc.placement_activate(placement, actor=user)  # type: ignore[arg-type]
+        elif action == "effectiveness":
+            keep = request.POST.get("keep") == "yes"
+            reasons = request.POST.get("reason", "")
+            svc.placement_review_effectiveness(
+                placement,
+                actor=user,  # type: ignore[arg-type]
+                keep=keep,
+                reasons=reasons,
+            )
         elif action in ("suspend", "rereview"):
             rform = ReasonForm(request.POST)
             reason = rform.data.get("reason", "")
@@ -144,7 +157,7 @@ def placement_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required(REVIEW)
 def placement_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    if step not in ("signage", "activate", "suspend", "rereview"):
+    if step not in ("signage", "activate", "suspend", "rereview", "effectiveness"):
         return HttpResponse(status=404)
     return _run(request, pk, step)
 

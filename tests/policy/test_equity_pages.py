@@ -155,3 +155,24 @@ def test_the_placement_pages_speak_spanish(staff) -> None:  # type: ignore[no-un
     assert "Ubicaciones de cámaras" in page and "es una ciudad inventada" in page
     dashboard = client.get(reverse("policy:equity"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Panel de equidad" in dashboard
+
+
+def test_an_active_placement_shows_its_effectiveness_and_takes_a_re_review(staff) -> None:  # type: ignore[no-untyped-def]
+    camera = placed_camera(1, 1)
+    placement = PlacementProposal.objects.get(site=camera.site)
+    client = signed_in(staff("equity_reviewer"))
+    page = client.get(reverse("policy:placement", args=[placement.pk])).content.decode()
+    assert "Effectiveness review decision" in page and "Annual re-review" in page
+    url = reverse("policy:placement-step", args=[placement.pk, "rereview"])
+    client.post(url, {"reason": "crashes fell; keep it"})
+    placement.refresh_from_db()
+    assert placement.review_due_on == timezone.localdate() + dt.timedelta(days=365)
+    # Activated 400 days ago: the 18-month review is not due yet, and nothing changes.
+    early = client.post(
+        reverse("policy:placement-step", args=[placement.pk, "effectiveness"]),
+        {"keep": "no", "reason": "x"},
+        follow=True,
+    ).content.decode()
+    assert "the effectiveness review is due on" in early
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.APPROVED
