@@ -1,6 +1,7 @@
 """An equity reviewer's walk in Chromium: a proposal made on the form, published, decided
-by two other reviewers (the quorum) until it is approved, then the equity dashboard; axe-
-core checks each page and finds no serious or critical violation."""
+by two other reviewers (the quorum) until it is approved, signage confirmed with a photo,
+activated, then the equity dashboard; axe-core checks each page and finds no serious or
+critical violation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -68,8 +70,15 @@ def decide(browser: Any, base: str, username: str, pk: int, reasons: str) -> Non
 
 
 def test_an_equity_reviewer_takes_a_proposal_to_approval_and_opens_the_dashboard(
-    browser: Any, live_server: Any, staff: Any
+    browser: Any, live_server: Any, staff: Any, settings: Any, tmp_path: Path
 ) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "uploads")},
+        },
+    }
     load_city()
     author, first, second = (staff("equity_reviewer") for _ in range(3))
     base = live_server.url
@@ -102,6 +111,16 @@ def test_an_equity_reviewer_takes_a_proposal_to_approval_and_opens_the_dashboard
     decide(browser, base, second.username, placement.pk, "Speed study supports it.")
     _wait(browser, ec.text_to_be_present_in_element((By.ID, "placement-status"), "Approved"))
     check_page(browser, "approved")
+    # Signs go up (a photo and today's date, the form's default), then activation.
+    photo = tmp_path / "signs.png"
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(photo)
+    browser.find_element(By.ID, "id_photo").send_keys(str(photo))
+    browser.find_element(By.XPATH, "//button[contains(., 'Confirm signage')]").click()
+    _wait(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Signs confirmed"))
+    browser.find_element(By.XPATH, "//button[contains(., 'Activate')]").click()
+    _wait(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Active since"))
+    assert PlacementProposal.objects.get().active_from == timezone.localdate()
+    check_page(browser, "active")
     browser.get(f"{base}/staff/policy/equity/")
     _wait(browser, ec.presence_of_element_located((By.ID, "equity-map-title")))
     assert "Riverside" in browser.page_source
