@@ -36,7 +36,11 @@ def placement_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("policy.add_placementproposal")
 def placement_new(request: HttpRequest) -> HttpResponse:
-    form = ProposalForm(request.POST or None)
+    # A city runs one rule set; new proposals start from the one its placements use.
+    current = PlacementProposal.objects.order_by("-created_at").values_list(
+        "jurisdiction", flat=True
+    )
+    form = ProposalForm(request.POST or None, initial={"jurisdiction": current.first() or "demo"})
     if request.method == "POST" and form.is_valid():
         try:
             placement = svc.placement_propose(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
