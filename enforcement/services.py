@@ -17,6 +17,7 @@ from enforcement.gate import gate_evaluate
 from enforcement.models import DeadLetter, Violation, ViolationStatus
 from policy.audit import audit_record
 from policy.gate import GateFacts
+from policy.rules.judge import decision_to_data
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 details={
                     "outcome": decision.outcome,
                     "checks": decision.checks,
+                    # The rule set's decision with every check's values, for the reviewers.
+                    "judgement": decision_to_data(decision.judgement)
+                    if decision.judgement is not None
+                    else None,
                     "facts": gate_facts_json(facts),
                     # The event's own claim, kept beside the registered limit used above.
                     "limit_kmh": decision.limit_kmh,

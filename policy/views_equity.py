@@ -46,7 +46,8 @@ def equity_dashboard(request: HttpRequest) -> HttpResponse:
 CSV_HEADER = [
     "district", "population", "households", "cameras", "camera_share", "population_share",
     "notices", "notices_per_1000_residents", "notices_per_household",
-    "fatal_serious_crashes_5y", "crashes_per_1000_residents", "repeat_notice_share",
+    "fatal_serious_crashes_5y", "crashes_per_1000_residents", "notices_per_fatal_serious_crash",
+    "repeat_notice_share",
 ]  # fmt: skip
 
 
@@ -63,6 +64,7 @@ def equity_csv(request: HttpRequest) -> HttpResponse:
             d.name, d.population, d.households, f.cameras, f"{f.camera_share:.4f}",
             f"{f.population_share:.4f}", f.notices, f"{f.per_1000:.3f}",
             f"{f.per_household:.4f}", f.crashes_fatal_serious, f"{f.crashes_per_1000:.3f}",
+            "" if f.notices_per_crash is None else f"{f.notices_per_crash:.3f}",
             f"{f.repeat_notices / f.notices:.4f}" if f.notices else "",
         ])  # fmt: skip
     return response

@@ -76,3 +76,25 @@ def test_a_failed_device_check_rejects_whatever_the_rule_set_says() -> None:
     _, decision = decide(camera)
     assert decision.outcome == "rejected"
     assert "no approved, active placement" in decision.reason_text
+
+
+def test_the_audit_keeps_the_rule_sets_checks_and_facts_that_replay_to_the_same_decision() -> None:
+    import msgspec
+
+    from enforcement.services import violation_record
+    from policy.equity import _gate_facts
+    from policy.gate import gate_judge
+    from policy.models import AuditEvent
+    from policy.selectors import rulebook_for
+    from tests.enforcement.test_record_violation import event
+
+    camera = enforceable_camera()
+    violation, _ = violation_record(event(camera.code, speed=80.0))
+    details = AuditEvent.objects.get(action="violation.recorded").details
+    judgement = details["judgement"]
+    assert judgement["outcome"] == "citation" and judgement["over_by"] == 29
+    threshold = next(c for c in judgement["checks"] if c["name"] == "threshold")
+    assert "over by 29 km/h" in threshold["detail"]
+    replayed = _gate_facts(msgspec.json.encode(details["facts"]).decode())
+    assert replayed is not None
+    assert gate_judge(replayed, rulebook_for("demo")).outcome == violation.status

@@ -129,6 +129,7 @@ def test_the_dashboard_counts_notices_per_district_and_exports_csv(staff) -> Non
     harbour = next(r for r in rows if r["district"] == "Harbour")
     assert harbour["notices"] == "3" and harbour["cameras"] == "1"
     assert harbour["repeat_notice_share"] == "1.0000"
+    assert harbour["notices_per_fatal_serious_crash"] != ""
     assert next(r for r in rows if r["district"] == "Southmoor")["notices"] == "0"
 
 
