@@ -1,8 +1,8 @@
 """``python -m benchmarks.equity [--n N]``: the equity dashboard's render time and the dry
 run's wall time over N stored violations (default 100,000) and the fictional city's 40
 tracts. Targets: dashboard median <= 300 ms, dry run <= 10 s. The dashboard's
-figures are cached until the next audit event, so the first (cold) render is reported
-beside the median of the renders after it.
+figures are cached until the next audit event, so the median with the cache cleared
+before each render is reported beside the median of cached renders.
 
 It writes to the configured database: point DATABASE_URL at a scratch database (e.g.
 ``createdb -h 127.0.0.1 -U postgres policy_bench``); it migrates it and replaces the
@@ -41,6 +41,7 @@ from policy.management.commands.demo_city import demo_city_load  # noqa: E402
 from policy.models import AuditEvent, PlacementProposal, PlacementStatus, Tract  # noqa: E402
 from policy.rules.book import RuleBook, ruleset_preset  # noqa: E402
 from policy.selectors import rulebook_for  # noqa: E402
+from policy.services.tallies import notice_tally_rebuild  # noqa: E402
 
 
 def seed(n: int) -> list[str]:
@@ -104,13 +105,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     seed(args.n)
     seed_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tallies = notice_tally_rebuild()  # what violation_record keeps up to date, row by row
+    rebuild_s = time.perf_counter() - t0
     admin, _ = User.objects.get_or_create(username="bench-admin", is_superuser=True)
     client = Client()
     client.force_login(admin)
-    cache.clear()
-    t0 = time.perf_counter()
-    assert client.get("/staff/policy/equity/").status_code == 200
-    cold_s = time.perf_counter() - t0
+    assert client.get("/staff/policy/equity/").status_code == 200  # warms templates, session
+    cold = []
+    for _ in range(args.repeat):
+        cache.clear()
+        t0 = time.perf_counter()
+        assert client.get("/staff/policy/equity/").status_code == 200
+        cold.append(time.perf_counter() - t0)
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -130,17 +137,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "violations": args.n,
         "tracts": Tract.objects.count(),
         "seed_s": round(seed_s, 1),
-        "dashboard_cold_ms": round(1000 * cold_s, 1),
+        "tally_rebuild_s": round(rebuild_s, 2),
+        "tally_rows": tallies,
+        "dashboard_uncached_ms": [round(1000 * t, 1) for t in cold],
+        "dashboard_uncached_median_ms": round(1000 * statistics.median(cold), 1),
         "dashboard_ms": [round(1000 * t, 1) for t in times],
         "dashboard_median_ms": round(1000 * statistics.median(times), 1),
         "dry_run_s": round(dry_s, 2),
         "dry_run_judged": result.judged,
     }
     print(table(
-        [[connection.vendor, str(args.n), f"{summary['dashboard_cold_ms']}",
+        [[connection.vendor, str(args.n), f"{summary['dashboard_uncached_median_ms']}",
           f"{summary['dashboard_median_ms']}",
           f"{summary['dry_run_s']}", str(result.judged)]],
-        ["database", "violations", "dashboard cold ms", "dashboard median ms (cached)",
+        ["database", "violations", "dashboard median ms (uncached)", "(cached)",
          "dry run s", "judged"],
     ))  # fmt: skip
     write_summary("equity", summary)

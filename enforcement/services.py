@@ -18,6 +18,7 @@ from enforcement.models import DeadLetter, Violation, ViolationStatus
 from policy.audit import audit_record
 from policy.gate import GateFacts
 from policy.rules.judge import decision_to_data
+from policy.services.tallies import notice_tally_add
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,12 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                     "event_limit_kmh": event.limit_kmh,
                     "evidence_problems": evidence.problems,
                 },
+            )
+            notice_tally_add(
+                camera_code=camera.code,
+                day=facts.measured_on,
+                outcome=decision.outcome,
+                repeat=facts.prior_notices > 0,
             )
     except IntegrityError:
         # Two deliveries raced past the existence check; the unique event id kept one.

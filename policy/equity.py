@@ -1,6 +1,7 @@
 """Equity reads: the dashboard's figures per district and the dry run of a proposed rule
-set over past violations. Both read the gate's stored facts from the audit log (the
-``violation.recorded`` events), so policy needs nothing from the enforcement layer."""
+set over past violations. The dashboard counts notices from the per-camera daily tallies
+written with each ``violation.recorded`` audit event; the dry run replays the facts
+stored in those events. Policy needs nothing from the enforcement layer."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ from dataclasses import dataclass, field
 
 import msgspec
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Sum
 from django.db.models.fields.json import KT
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from policy.config import policy_setting
 from policy.gate import GateFacts, device_checks_pass, judge_facts
-from policy.models import AuditEvent, Crash, District, PlacementProposal, PlacementStatus, Tract
+from policy.models import (
+    AuditEvent,
+    Crash,
+    District,
+    NoticeTally,
+    PlacementProposal,
+    PlacementStatus,
+    Tract,
+)
 from policy.placement_selectors import city_median_income
 from policy.rules.book import RuleBook
 from policy.rules.judge import judge
@@ -76,14 +85,14 @@ def _camera_places() -> dict[str, tuple[int | None, int | None]]:
 def _notice_counts() -> tuple[Counter[int], Counter[int]]:
     places = _camera_places()
     rows = (
-        AuditEvent.objects.filter(action="violation.recorded", details__outcome__in=NOTICE_OUTCOMES)
-        .values(camera=KT("details__facts__camera_code"))
-        .annotate(n=Count("id"), repeat=Count("id", filter=Q(details__facts__prior_notices__gt=0)))
+        NoticeTally.objects.filter(outcome__in=NOTICE_OUTCOMES)
+        .values("camera_code")
+        .annotate(n=Sum("count"), repeat=Sum("repeat"))
     )
     notices: Counter[int] = Counter()
     repeats: Counter[int] = Counter()
     for row in rows:
-        district = places.get(row["camera"], (None, None))[0]
+        district = places.get(row["camera_code"], (None, None))[0]
         if district is not None:
             notices[district] += row["n"]
             repeats[district] += row["repeat"]

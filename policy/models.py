@@ -276,3 +276,24 @@ class RuleSetVersion(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("a rule-set version is never deleted")
+
+
+class NoticeTally(models.Model):
+    """The gate's outcomes per camera and day, counted in the transaction that records each
+    violation, so the equity dashboard reads a few rows instead of every audit event."""
+
+    camera_code = models.CharField(max_length=40)
+    day = models.DateField()
+    outcome = models.CharField(max_length=20)  # rejected | warning | awaiting_review
+    count = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)  # of them, plates with earlier notices
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera_code", "day", "outcome"], name="notice_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_code} {self.day} {self.outcome}: {self.count}"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from policy.audit import audit_record
 from policy.gate import GateFacts
 from policy.models import PlacementProposal, PlacementStatus
+from policy.services.tallies import notice_tally_add
 from tests.factories import enforceable_camera
 from tests.policy.city import load_city, point, submitted
 
@@ -98,8 +99,10 @@ def record(camera, *, speed: float, day: dt.date) -> None:  # type: ignore[no-un
     )
     data = {k: (v.isoformat() if isinstance(v, dt.date) else v)
             for k, v in dataclasses.asdict(facts).items()}  # fmt: skip
+    # What enforcement's violation_record writes: the audit event and its tally.
     audit_record(actor=None, action="violation.recorded",
                  details={"outcome": "awaiting_review", "facts": data})  # fmt: skip
+    notice_tally_add(camera_code=camera.code, day=day, outcome="awaiting_review", repeat=True)
 
 
 def placed_camera(col: int, row: int):  # type: ignore[no-untyped-def]
