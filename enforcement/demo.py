@@ -1,5 +1,7 @@
-"""Demo data: one user per role, a site with an approved placement, a certified camera
-calibrated from a synthetic clip with known speeds. Idempotent: re-running reuses it.
+"""Demo data: one user per role, Port Halden (a fictional city: districts, tracts,
+crashes), the demo rule set adopted, placement proposals in every review state, a site
+with an approved placement, a certified camera calibrated from a synthetic clip with
+known speeds. Idempotent: re-running reuses it.
 
 The camera's daily self-test is not seeded: the camera worker runs the real one when it
 starts on the clip, and the policy gate refuses violations if it fails."""
@@ -19,7 +21,17 @@ from django.utils import timezone
 from cameras.models import Calibration, CalibrationCertificate, Camera, Site
 from enforcement.roles import ROLE_PERMISSIONS
 from policy.audit import audit_record
-from policy.models import PlacementProposal, PlacementStatus
+from policy.demo_city import ORIGIN_LAT, ORIGIN_LON, TRACT_DEG
+from policy.management.commands.demo_city import demo_city_load
+from policy.models import District, PlacementProposal, PlacementStatus, RuleSetVersion
+from policy.placement_selectors import tract_at
+from policy.services.placements import (
+    placement_comment,
+    placement_decide,
+    placement_propose,
+    placement_submit,
+)
+from policy.services.rulesets import ruleset_adopt
 
 DEMO_CAMERA = "demo-main-st"
 
@@ -112,14 +124,29 @@ def demo_seed(calibration: dict[str, Any], video: Path) -> Camera:
     camera.save(update_fields=["source_url"])
     today = timezone.localdate()
     if not site.placements.filter(status=PlacementStatus.APPROVED).exists():
+        lat, lon = demo_point(0, 2)
+        tract = tract_at(lat, lon)
         placement = PlacementProposal.objects.create(
             site=site,
             title="Main St school zone",
+            jurisdiction="demo",
+            address="Main St between 3rd and 5th, Port Halden (fictional)",
+            latitude=lat,
+            longitude=lon,
+            road="Main St",
+            direction="eastbound",
+            posted_limit_kmh=int(calibration.get("speed_limit_kmh", 50)),
+            zone="school",
+            speed_p85_kmh=61.0,
+            share_over_limit=0.38,
+            tract=tract,
+            district=tract.district if tract is not None else None,
             status=PlacementStatus.APPROVED,
             justification="Demo: 14 injury crashes in 5 years; 85th percentile 61 km/h in 50.",
             decided_at=timezone.now(),
             decision_reason="Demo placement approved",
             active_from=today - dt.timedelta(days=365),
+            review_due_on=today + dt.timedelta(days=200),
         )
         audit_record(
             actor=None,
@@ -147,3 +174,86 @@ def demo_seed(calibration: dict[str, Any], video: Path) -> Camera:
             valid_until=today + dt.timedelta(days=335),
         )
     return camera
+
+
+def demo_point(col: int, row: int) -> tuple[float, float]:
+    """The centre of a Port Halden tract: column = district (0-7), row 0-4; (lat, lon)."""
+    return ORIGIN_LAT + (row + 0.5) * TRACT_DEG, ORIGIN_LON + (col + 0.5) * TRACT_DEG
+
+
+def demo_policy() -> None:
+    """The fictional city and the demo rule set, loaded once (before demo_seed)."""
+    if not District.objects.exists():
+        demo_city_load()
+    if not RuleSetVersion.objects.filter(code="demo").exists():
+        ruleset_adopt(
+            "demo",
+            effective_from=timezone.localdate() - dt.timedelta(days=400),
+            actor=None,
+            note="demo: the fictional city adopts the demo preset",
+        )
+
+
+# (title, district column, tract row, zone, where the review stops)
+DEMO_PROPOSALS = [
+    ("Millbrook Rd by the primary school", 2, 1, "school", "draft"),
+    ("Eastgate Ave by Riverside Park", 3, 3, "park", "submitted"),
+    ("Hillcrest Blvd safety corridor", 5, 2, "corridor", "approved"),
+    ("Old Town Row", 1, 0, "other", "changes_requested"),
+    ("Southmoor Way", 7, 4, "corridor", "rejected"),
+]
+
+
+@transaction.atomic
+def demo_placements() -> dict[str, int]:
+    """Proposals in each review state, made through the review services themselves: the
+    admin proposes, the equity reviewer and the admin decide (a quorum of two)."""
+    admin = User.objects.get(username="demo_admin")
+    reviewer = User.objects.get(username="demo_equity_reviewer")
+    proposer = User.objects.get(username="demo_operator")
+    today = timezone.localdate()
+    for title, col, row, zone, state in DEMO_PROPOSALS:
+        if PlacementProposal.objects.filter(title=title).exists():
+            continue
+        lat, lon = demo_point(col, row)
+        placement = placement_propose(
+            actor=proposer,
+            title=title,
+            jurisdiction="demo",
+            address=f"{title}, Port Halden (fictional)",
+            latitude=lat,
+            longitude=lon,
+            road=title.split(" by ")[0],
+            direction="both",
+            posted_limit_kmh=40 if zone in ("school", "park") else 50,
+            zone=zone,
+            speed_p85_kmh=52.0 + col,
+            share_over_limit=0.2 + 0.03 * row,
+            vulnerable_road_users="Children walking to school; older residents crossing.",
+            alternatives_considered="Speed humps (2024) and a driver-feedback sign (2025).",
+            justification="Demo: fatal and serious crashes along this road in the last 5 years; "
+            "speed humps did not bring the 85th percentile under the limit.",
+        )
+        if state == "draft":
+            continue
+        opened = today if state == "submitted" else today - dt.timedelta(days=45)
+        placement_submit(placement, actor=proposer, today=opened)
+        if state == "submitted":
+            placement_comment(placement, body="Please do: my children cross here.", name="")
+            continue
+        decision = {"approved": "approve", "changes_requested": "request_changes"}.get(
+            state, "reject"
+        )
+        deciders = [reviewer, admin] if decision == "approve" else [reviewer]
+        for who in deciders:
+            placement_decide(
+                placement,
+                reviewer=who,
+                decision=decision,
+                reasons=f"Demo: {decision.replace('_', ' ')} after the crash and speed data.",
+                today=today,
+            )
+    return {
+        "proposed": PlacementProposal.objects.count(),
+        "approved": PlacementProposal.objects.filter(status=PlacementStatus.APPROVED).count(),
+    }

@@ -23,7 +23,7 @@ from django.utils import timezone
 from enforcement.models import DeletionRecord, LegalHold, Violation
 from enforcement.retention_kinds import DEFAULT_PERIODS, KINDS, Period, RecordKind
 from policy.audit import audit_record
-from policy.presets import preset_for
+from policy.selectors import rulebook_for
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,27 @@ class PurgeReport:
         }
 
 
+# Which of a rule set's retention kinds sets each kind of record's period, first match.
+RULESET_KINDS: dict[str, tuple[str, ...]] = {
+    "rejected_evidence": ("rejected_evidence", "non_violation"),
+    "warning_evidence": ("violation_images",),
+    "dismissed_evidence": ("non_violation",),
+}
+
+
 def retention_period(jurisdiction: str, kind: str) -> tuple[Period, str]:
-    """The period of ``kind`` under a jurisdiction's rule set, and the rule set's name."""
-    preset = preset_for(jurisdiction)
-    period = DEFAULT_PERIODS[kind]
-    if kind == "rejected_evidence":
-        period = Period(preset.rejected_evidence_days, period.rule)
-    return period, preset.key
+    """The period of ``kind`` under the jurisdiction's rule set in force now (the city's
+    stored version, else the repository's preset), and the version's name; the default
+    applies where the rule set names no period for the kind."""
+    compiled = rulebook_for(jurisdiction).latest
+    ruleset = compiled.ruleset
+    label = f"{ruleset.code} {ruleset.version}"
+    for name in RULESET_KINDS[kind]:
+        rule = next((r for r in ruleset.retention if r.kind == name), None)
+        if rule is not None:
+            flag = " (unverified)" if rule.unverified else ""
+            return Period(rule.days, f"{rule.source}{flag}"), label
+    return DEFAULT_PERIODS[kind], label
 
 
 def _unheld(records: QuerySet[Violation]) -> QuerySet[Violation]:

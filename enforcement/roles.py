@@ -31,7 +31,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "equity_reviewer": [
         "policy.view_placementproposal",
+        "policy.add_placementproposal",
         "policy.review_placement",
+        "policy.adopt_ruleset",
         "cameras.view_camera",
         "cameras.view_trafficcount",
     ],

@@ -17,6 +17,8 @@ from enforcement.gate import gate_evaluate
 from enforcement.models import DeadLetter, Violation, ViolationStatus
 from policy.audit import audit_record
 from policy.gate import GateFacts
+from policy.rules.judge import decision_to_data
+from policy.services.tallies import notice_tally_add
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
         event_limit_kmh=event.limit_kmh,
         measurement_valid=passage.valid,
         evidence_verified=evidence.verified,
+        plate_text=event.plate.text,
+        plate_confidence=event.plate.confidence or 0.0,
     )
     try:
         with transaction.atomic():
@@ -66,7 +70,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 vehicle_class=passage.vehicle_class,
                 lane_x_m=passage.world_x_m,
                 plate_text=event.plate.text,
-                plate_confidence=event.plate.confidence,
+                plate_confidence=event.plate.confidence or 0.0,
                 measurement=msgspec.to_builtins(passage),
                 evidence_manifest=evidence.manifest,
                 evidence_dir=evidence.stored_dir,
@@ -84,12 +88,22 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 details={
                     "outcome": decision.outcome,
                     "checks": decision.checks,
+                    # The rule set's decision with every check's values, for the reviewers.
+                    "judgement": decision_to_data(decision.judgement)
+                    if decision.judgement is not None
+                    else None,
                     "facts": gate_facts_json(facts),
                     # The event's own claim, kept beside the registered limit used above.
                     "limit_kmh": decision.limit_kmh,
                     "event_limit_kmh": event.limit_kmh,
                     "evidence_problems": evidence.problems,
                 },
+            )
+            notice_tally_add(
+                camera_code=camera.code,
+                day=facts.measured_on,
+                outcome=decision.outcome,
+                repeat=facts.prior_notices > 0,
             )
     except IntegrityError:
         # Two deliveries raced past the existence check; the unique event id kept one.

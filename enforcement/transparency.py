@@ -99,8 +99,10 @@ class CameraRow:
 
 def _placements() -> dict[int, PlacementProposal]:
     """Each site's approved placement (the newest activation wins)."""
-    approved = PlacementProposal.objects.filter(status=PlacementStatus.APPROVED)
-    return {p.site_id: p for p in approved.order_by("active_from", "pk")}
+    approved = PlacementProposal.objects.filter(
+        status=PlacementStatus.APPROVED, site__isnull=False
+    ).select_related("district")
+    return {p.site_id: p for p in approved.order_by("active_from", "pk") if p.site_id is not None}
 
 
 def _district(placement: PlacementProposal | None) -> str:

@@ -1,50 +1,103 @@
-"""Forms of the policy pages."""
+"""Equity-office forms: they validate shapes; the services validate meaning."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from policy.selectors import AuditFilter
+from policy.models import PlacementDecision, PlacementProposal
+from policy.rules.book import ruleset_codes
 
 
-class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label=_("Who"), required=False, max_length=150)
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=80,
-        help_text=_("The start of an action name, e.g. violation. or evidence.viewed"),
-    )
-    object_type = forms.CharField(
-        label=_("Kind of record"),
-        required=False,
-        max_length=80,
-        help_text=_("e.g. enforcement.violation"),
-    )
-    object_id = forms.CharField(label=_("Record number"), required=False, max_length=80)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+class UswdsMixin:
+    """Give each widget the USWDS class its kind needs, so templates stay plain loops."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                continue
+            if isinstance(widget, forms.Select):
+                css = "usa-select"
+            elif isinstance(widget, forms.FileInput):
+                css = "usa-file-input"
+            elif isinstance(widget, forms.Textarea):
+                css = "usa-textarea"
+            else:
+                css = "usa-input"
+            widget.attrs.setdefault("class", css)
+
+
+class ProposalForm(UswdsMixin, forms.ModelForm):
+    jurisdiction = forms.ChoiceField(
+        label=_("Jurisdiction rule set"), choices=[(c, c) for c in ruleset_codes()]
     )
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end date is before the start date."))
-        return cleaned
+    class Meta:
+        model = PlacementProposal
+        fields = [
+            "title", "jurisdiction", "address", "latitude", "longitude", "road", "direction",
+            "posted_limit_kmh", "zone", "speed_p85_kmh", "share_over_limit",
+            "vulnerable_road_users", "alternatives_considered", "justification",
+        ]  # fmt: skip
+        labels = {
+            "title": _("Title"),
+            "address": _("Address"),
+            "latitude": _("Latitude"),
+            "longitude": _("Longitude"),
+            "road": _("Road"),
+            "direction": _("Direction of travel"),
+            "posted_limit_kmh": _("Posted limit (km/h)"),
+            "zone": _("Zone type"),
+            "speed_p85_kmh": _("Speed study: 85th-percentile speed (km/h)"),
+            "share_over_limit": _("Speed study: share over the limit (0 to 1)"),
+            "vulnerable_road_users": _("Vulnerable road users"),
+            "alternatives_considered": _("Alternatives considered (traffic calming, signs)"),
+            "justification": _("Justification"),
+        }
+        widgets = {
+            "vulnerable_road_users": forms.Textarea(attrs={"rows": 3}),
+            "alternatives_considered": forms.Textarea(attrs={"rows": 3}),
+            "justification": forms.Textarea(attrs={"rows": 4}),
+        }
 
-    def selection(self) -> AuditFilter:
-        """The filter to apply (call after is_valid(); invalid fields do not filter)."""
-        data = getattr(self, "cleaned_data", {})
-        return AuditFilter(
-            actor=data.get("actor") or "",
-            action=data.get("action") or "",
-            object_type=data.get("object_type") or "",
-            object_id=data.get("object_id") or "",
-            since=data.get("since"),
-            until=data.get("until"),
-        )
+
+class DecisionForm(UswdsMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=PlacementDecision.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(label=_("Written reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CommentForm(UswdsMixin, forms.Form):
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    name = forms.CharField(label=_("Name (optional)"), required=False)
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SignageForm(UswdsMixin, forms.Form):
+    photo = forms.ImageField(label=_("Photo of the signs"))
+    installed_on = forms.DateField(
+        label=_("Signs installed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ReasonForm(UswdsMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DryRunForm(UswdsMixin, forms.Form):
+    candidate = forms.ChoiceField(label=_("Proposed rule set"))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, candidates: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].choices = candidates  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from policy.access import require
 from policy.audit import audit_record
 from policy.audit_chain import audit_verify_recent
-from policy.forms import AuditFilterForm
+from policy.forms_audit import AuditFilterForm
 from policy.models import AuditEvent
 from policy.selectors import audit_events
 

@@ -36,7 +36,9 @@ def test_an_event_whose_limit_matches_the_registry_goes_to_review() -> None:
     assert decision.outcome == "awaiting_review"
     assert decision.checks["speed_limit"] is True
     assert decision.limit_kmh == 50
-    assert decision.reasons == ["all checks passed: lower bound 79.0 km/h over 60.0 km/h"]
+    assert decision.reasons == [
+        "all checks passed: over by 29 km/h in a corridor zone; fine 90 USD"
+    ]
 
 
 def test_a_limit_sent_as_a_float_matches_the_registered_whole_number() -> None:
@@ -77,7 +79,7 @@ def test_the_threshold_is_computed_from_the_registered_limit() -> None:
     under = decide(camera, speed=40.5, event_limit=30)  # lower bound 39.5 <= 30 + 10
     assert over.outcome == "awaiting_review" and over.checks["threshold"] is True
     assert under.outcome == "rejected"
-    assert "does not exceed limit 30 + threshold 10.0" in under.reason_text
+    assert "limit 30.0 km/h); a notice needs 10 km/h or more over" in under.reason_text
 
 
 def test_a_lowered_event_limit_cannot_push_a_lawful_reading_over_the_threshold() -> None:
@@ -86,7 +88,7 @@ def test_a_lowered_event_limit_cannot_push_a_lawful_reading_over_the_threshold()
     decision = decide(camera, speed=55, event_limit=40)
     assert decision.outcome == "rejected"
     assert decision.checks["speed_limit"] is False and decision.checks["threshold"] is False
-    assert "does not exceed limit 50 + threshold 10.0" in decision.reason_text
+    assert "limit 50.0 km/h); a notice needs 10 km/h or more over" in decision.reason_text
 
 
 def test_the_calibrations_own_limit_does_not_override_the_registry() -> None:

@@ -60,7 +60,7 @@ def test_a_reading_whose_lower_bound_is_under_limit_plus_threshold_is_rejected()
     camera = enforceable_camera()
     violation, _ = violation_record(event(camera.code, speed=60.5))  # 59.5 < 50 + 10
     assert violation.status == "rejected"
-    assert "does not exceed limit 50 + threshold 10.0" in violation.status_reason
+    assert "limit 50.0 km/h); a notice needs 10 km/h or more over" in violation.status_reason
 
 
 @pytest.mark.django_db

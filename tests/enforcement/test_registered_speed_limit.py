@@ -95,9 +95,9 @@ def test_the_threshold_is_computed_from_the_registered_limit(
     over, _ = violation_record(signed(event(camera.code, speed=41.5, limit_kmh=30)))
     under, _ = violation_record(signed(event(camera.code, speed=40.5, limit_kmh=30)))
     assert over.status == "awaiting_review", over.status_reason
-    assert "over 40.0 km/h" in over.status_reason
+    assert "over by 10 km/h" in over.status_reason
     assert under.status == "rejected"
-    assert "does not exceed limit 30 + threshold 10.0" in under.status_reason
+    assert "limit 30.0 km/h); a notice needs 10 km/h or more over" in under.status_reason
 
 
 def test_a_worker_still_on_the_old_limit_after_a_registry_change_cannot_ticket(

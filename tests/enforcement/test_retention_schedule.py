@@ -163,11 +163,8 @@ def test_the_deletion_log_says_what_when_and_why_but_not_what_was_deleted(
     case = _case(ViolationStatus.WARNING, evidence_storage)
     retention_purge(RECEIVED + dt.timedelta(days=61))
     entry = DeletionRecord.objects.get()
-    assert (entry.kind, entry.object_id, entry.ruleset) == (
-        "warning_evidence",
-        str(case.pk),
-        "ca-ab645",
-    )
+    assert (entry.kind, entry.object_id) == ("warning_evidence", str(case.pk))
+    assert entry.ruleset.startswith("ca-ab645 ")
     assert entry.files_deleted == 2 and "60 days" in entry.rule and "AB 645" in entry.rule
     assert entry.due_at == RECEIVED + dt.timedelta(days=60)
     stored = json.dumps(list(DeletionRecord.objects.values()), default=str)

@@ -17,7 +17,7 @@ from django.db.models import Sum
 
 from cameras.models import TrafficCount
 from config.celery import worker_argv
-from enforcement.demo import demo_scene, demo_seed, demo_users
+from enforcement.demo import demo_placements, demo_policy, demo_scene, demo_seed, demo_users
 from enforcement.models import Violation
 
 REPO = Path(settings.BASE_DIR)
@@ -38,8 +38,11 @@ class Command(BaseCommand):
         files = demo_scene(var / "demo")
         calibration = json.loads(files["calibration"].read_text())
         truth = json.loads(files["truth"].read_text())
+        log("• loading Port Halden (a fictional city) and the demo rule set…")
+        demo_policy()
         camera = demo_seed(calibration, files["video"])
         users = demo_users(var)
+        placements = demo_placements()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         procs: list[subprocess.Popen[bytes]] = []
         logs = var / "logs"
@@ -96,7 +99,9 @@ class Command(BaseCommand):
             summary = {
                 "measured": int(report.get("passages", counted or 0)),
                 "violations": new.count(),
+                "warnings": new.filter(status="warning").count(),
                 "citations": 0,  # the review → citation workflow is not built yet
+                "placements": placements,
                 "portal": {"citation": "", "plate": "", "pin": ""},
                 "users": users,
             }

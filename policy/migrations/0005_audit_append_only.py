@@ -51,7 +51,7 @@ def remove(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("policy", "0001_initial")]
+    dependencies = [("policy", "0004_notice_tallies")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,28 @@
+"""``manage.py import_districts FILE``: import districts; a bad record is refused with its number
+and field, and nothing of the file is imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from policy.services.neighbourhoods import NeighbourhoodImportError, districts_import
+
+
+class Command(BaseCommand):
+    help = "Import districts (see policy/services/neighbourhoods.py for the fields)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no file {path}")
+        try:
+            count = districts_import(path.read_text(encoding="utf-8"), origin=path.name, actor=None)
+        except NeighbourhoodImportError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"imported {count} districts from {path.name}")
