@@ -17,6 +17,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cameras.add_calibrationcertificate",
         "cameras.view_selftest",
         "cameras.view_heartbeat",
+        # Undeliverable events are mostly camera set-up faults: the operator fixes and replays.
+        "enforcement.view_deadletter",
+        "enforcement.replay_deadletter",
     ],
     "reviewer": [
         "enforcement.view_violation",
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "policy.view_audit_log",
         "policy.view_auditevent",
         "enforcement.view_violation",
+        "enforcement.view_deadletter",
     ],
 }
 

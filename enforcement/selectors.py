@@ -22,11 +22,13 @@ class StaffLink:
 _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("operator", "cameras:list", _("Cameras"), _("Register cameras, calibrate, certify.")),
     ("operator", "cameras:health", _("Camera health"), _("Heartbeats, self-tests, certificates.")),
+    ("operator", "dead-letters:list", _("Dead letters"), _("Events that could not be stored.")),
     ("reviewer", "enforcement:review-queue", _("Review queue"), _("First review of violations.")),
     ("approver", "enforcement:approval-queue", _("Approval queue"), _("Second approval.")),
     ("equity_reviewer", "policy:placements", _("Placements"), _("Review camera placements.")),
     ("hearing_officer", "enforcement:hearings", _("Hearings"), _("Decide contested cases.")),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
+    ("auditor", "dead-letters:list", _("Dead letters"), _("Events that could not be stored.")),
     ("auditor", "admin:index", _("Administration"), _("Read-only records (Django admin).")),
 ]
 
