@@ -161,7 +161,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 else:
     # Redis redelivers unacknowledged tasks after this long; longer than any task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # RabbitMQ: publish waits for the broker's confirm, so "sent" means the broker has it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "confirm_publish": True}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -182,6 +183,9 @@ FAIRSPEED: dict[str, Any] = {
     "MAX_EVIDENCE_MESSAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_MESSAGE_BYTES", 8 * 1024 * 1024),
     # Larger packages travel through the evidence storage; beyond this they are refused.
     "MAX_EVIDENCE_PACKAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_PACKAGE_BYTES", 64 * 1024 * 1024),
+    # A camera sends an event again when the back office has not receipted it this long
+    # after a broker took it (docs/decisions/2026-12-06-delivery-receipts.md).
+    "RECEIPT_TIMEOUT_S": envint("FAIRSPEED_RECEIPT_TIMEOUT_S", 120),
 }
 
 REST_FRAMEWORK = {

@@ -1,7 +1,9 @@
 """Durable on-disk spool for violation events at the edge.
 
 An event is written to disk, atomically and fsynced, BEFORE anything tries to send it,
-and it leaves the spool only after the back office has accepted it. A crash or power
+and it leaves the spool only after the back office has stored it: with receipts on, a
+published event waits in awaiting/ until the back office's receipt names it, and goes
+back to pending/ to be sent again when none comes in time. A crash or power
 cut at any point loses nothing and duplicates nothing that the back office cannot
 absorb (record_violation is idempotent on the event id).
 
@@ -9,6 +11,8 @@ Layout under the spool directory:
 
     tmp/        files being written; anything here at start-up is a torn write: removed
     pending/    <created_ns:020d>_<event_id>.event, one file per unsent event
+    awaiting/   the same files once a broker took them, until a receipt (the file's
+                mtime is when it was published)
     sent/       <event_id>: empty tombstones, so a repeated put of a sent event is a
                 no-op; pruned after `sent_retention_s` (they hold no personal data)
     rejected/   events the back office refused permanently: kept for a human, never
@@ -79,10 +83,13 @@ class SpoolSize:
     pending: int
     pending_bytes: int
     rejected: int
+    awaiting: int = 0  # published, no receipt yet
+    oldest_awaiting_s: float | None = None  # age of the oldest of them
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | float | None]:
         return {"pending": self.pending, "pending_bytes": self.pending_bytes,
-                "rejected": self.rejected}  # fmt: skip
+                "rejected": self.rejected, "awaiting": self.awaiting,
+                "oldest_awaiting_s": self.oldest_awaiting_s}  # fmt: skip
 
 
 @dataclass
@@ -109,12 +116,15 @@ class Spool:
         *,
         max_package_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
         sent_retention_s: float = 7 * 86400,
+        await_receipts: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.max_package_bytes = max_package_bytes
+        self.await_receipts = await_receipts
         self._tmp, self._pending = self.directory / "tmp", self.directory / "pending"
         self._sent, self._rejected = self.directory / "sent", self.directory / "rejected"
-        for d in (self._tmp, self._pending, self._sent, self._rejected):
+        self._awaiting = self.directory / "awaiting"
+        for d in (self._tmp, self._pending, self._sent, self._rejected, self._awaiting):
             d.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -146,7 +156,7 @@ class Spool:
         for tomb in self._sent.iterdir():
             if tomb.stat().st_mtime < cutoff:
                 tomb.unlink()
-        for path in self._pending.iterdir():
+        for path in [*self._pending.iterdir(), *self._awaiting.iterdir()]:
             match = _NAME_RE.match(path.name)
             if match is None:
                 continue
@@ -154,6 +164,7 @@ class Spool:
             if (self._sent / match.group(2)).exists():
                 path.unlink()  # crashed after the tombstone, before the unlink: it was sent
         fsync_dir(self._pending)
+        fsync_dir(self._awaiting)
 
     @staticmethod
     def _find_in(directory: Path, event_id: str) -> Path | None:
@@ -171,6 +182,7 @@ class Spool:
     def _known(self, event_id: str) -> bool:
         return (
             self._find(event_id) is not None
+            or self._find_in(self._awaiting, event_id) is not None
             or (self._sent / event_id).exists()
             or self._find_in(self._rejected, event_id) is not None
         )
@@ -245,18 +257,70 @@ class Spool:
         }
 
     def mark_sent(self, event_id: str) -> None:
+        """A broker took the event. With receipts it waits in awaiting/; else it is done."""
         with self._mutex:
             path = self._find(event_id)
             if path is None:
                 if (self._sent / event_id).exists():
-                    return  # already marked: idempotent
+                    return  # already marked (or receipted meanwhile): idempotent
                 raise KeyError(f"no pending event {event_id!r}")
-            # Tombstone first: a crash between the two steps is finished by _recover.
-            with open(self._sent / event_id, "wb") as fh:
-                os.fsync(fh.fileno())
-            fsync_dir(self._sent)
-            path.unlink()
-            fsync_dir(self._pending)
+            if self.await_receipts:
+                target = self._awaiting / path.name
+                os.replace(path, target)
+                os.utime(target)  # the publish time, for the receipt timeout
+                fsync_dir(self._awaiting)
+                fsync_dir(self._pending)
+                return
+            self._tombstone(event_id, path)
+
+    def _tombstone(self, event_id: str, path: Path) -> None:
+        # Tombstone first: a crash between the two steps is finished by _recover.
+        with open(self._sent / event_id, "wb") as fh:
+            os.fsync(fh.fileno())
+        fsync_dir(self._sent)
+        path.unlink()
+        fsync_dir(path.parent)
+
+    def mark_received(self, event_id: str) -> bool:
+        """The back office stored the event: it leaves the spool. False if not here."""
+        with self._mutex:
+            path = self._find_in(self._awaiting, event_id) or self._find(event_id)
+            if path is None:
+                return False
+            self._tombstone(event_id, path)
+            return True
+
+    def awaiting(self) -> list[tuple[str, float]]:
+        """(event id, publish time as a Unix time) of each event waiting for a receipt."""
+        out = []
+        for path in sorted(self._awaiting.glob("*.event")):
+            match = _NAME_RE.match(path.name)
+            try:
+                published = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # receipted between the listing and the stat
+            if match is not None:
+                out.append((match.group(2), published))
+        return out
+
+    def requeue_unreceipted(self, older_than_s: float) -> int:
+        """Send again what has waited longer than ``older_than_s`` for a receipt (its
+        message may have died with a broker that kept nothing). Returns how many."""
+        cutoff = time.time() - older_than_s
+        moved = 0
+        with self._mutex:
+            for path in sorted(self._awaiting.glob("*.event")):
+                try:
+                    if path.stat().st_mtime >= cutoff:
+                        continue
+                    os.replace(path, self._pending / path.name)
+                except FileNotFoundError:
+                    continue
+                moved += 1
+            if moved:
+                fsync_dir(self._pending)
+                fsync_dir(self._awaiting)
+        return moved
 
     def _quarantine(self, path: Path, reason: str) -> None:
         log.error("spool: moving %s to rejected/: %s", path.name, reason)
@@ -277,10 +341,14 @@ class Spool:
             except FileNotFoundError:
                 continue
             count += 1
+        waiting = self.awaiting()
+        oldest = min((t for _, t in waiting), default=None)
         return SpoolSize(
             pending=count,
             pending_bytes=total,
             rejected=len(list(self._rejected.glob("*.event"))),
+            awaiting=len(waiting),
+            oldest_awaiting_s=round(time.time() - oldest, 1) if oldest is not None else None,
         )
 
     def deliver(
@@ -319,6 +387,8 @@ class Spool:
             try:
                 message = self.message(entry)
             except (OSError, SpoolError) as exc:  # damaged on disk: keep it for a human
+                if not entry.path.exists():
+                    continue  # receipted (and removed) between the listing and the read
                 self._quarantine(entry.path, f"unreadable: {exc}")
                 stats.rejected += 1
                 continue
