@@ -73,6 +73,7 @@ class Delivery:
         self.sent = 0
         self.received = 0
         self.resent = 0
+        self._resends: dict[str, int] = {}  # event id -> times sent again, until its receipt
         self.failures = 0
         self.last_error = ""
         self._stop = threading.Event()
@@ -145,12 +146,19 @@ class Delivery:
         got = self.receipts(waiting) if (self.receipts is not None and waiting) else set()
         for event_id in got:
             self.received += self.spool.mark_received(event_id)
-        resent = self.spool.requeue_unreceipted(self.receipt_timeout_s)
+            self._resends.pop(event_id, None)
+        resent = self.spool.requeue_unreceipted(self._timeout_for)
+        for event_id in resent:
+            self._resends[event_id] = self._resends.get(event_id, 0) + 1
         if resent:
-            log.warning("%d event(s) had no receipt after %.0f s: sending them again",
-                        resent, self.receipt_timeout_s)  # fmt: skip
-            self.resent += resent
+            log.warning("%d event(s) had no receipt in time: sending them again", len(resent))
+            self.resent += len(resent)
         return len(got)
+
+    def _timeout_for(self, event_id: str) -> float:
+        """The receipt timeout doubles with each resend of the same event (up to 16 times
+        the first): a back office that is down for long is not flooded with copies."""
+        return self.receipt_timeout_s * 2 ** min(self._resends.get(event_id, 0), 4)
 
     def _run_receipts(self) -> None:
         while not self._stop.wait(self.receipt_poll_s):

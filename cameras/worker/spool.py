@@ -26,6 +26,7 @@ event id, payload, creation time, package size and SHA-256), then the package by
 from __future__ import annotations
 
 import base64
+import errno
 import fcntl
 import hashlib
 import json
@@ -57,6 +58,10 @@ _NAME_RE = re.compile(r"^(\d{20})_(.+)\.event$")
 
 class SpoolError(Exception):
     pass
+
+
+class SpoolFull(SpoolError):
+    """The spool's disk is full: nothing was written; try again once deliveries free space."""
 
 
 class SpoolLocked(SpoolError):
@@ -211,13 +216,41 @@ class Spool:
             })  # fmt: skip
             name = f"{self._last_ns:020d}_{event_id}.event"
             tmp = self._tmp / f"{name}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(MAGIC + struct.pack(">I", len(header)) + header + (package or b""))
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(MAGIC + struct.pack(">I", len(header)) + header + (package or b""))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)  # a partial write must not hold the space
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise SpoolFull(f"spool disk full: {exc}") from exc
+                raise
             os.replace(tmp, self._pending / name)
             fsync_dir(self._pending)
             return True
+
+    def put_waiting(
+        self,
+        event_id: str,
+        payload: dict[str, Any],
+        package: bytes | Path | str | None = None,
+        *,
+        timeout_s: float = 3600.0,
+        poll_s: float = 0.5,
+    ) -> bool:
+        """``put``, waiting while the disk is full: deliveries and receipts free space, and
+        the event (held in memory meanwhile) is written as soon as it fits. Raises
+        SpoolFull after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.put(event_id, payload, package)
+            except SpoolFull:
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("spool: disk full; holding %s in memory until space frees", event_id)
+                time.sleep(poll_s)
 
     def _read(self, path: Path, with_package: bool) -> tuple[SpoolEntry, bytes | None]:
         with open(path, "rb") as fh:
@@ -303,20 +336,26 @@ class Spool:
                 out.append((match.group(2), published))
         return out
 
-    def requeue_unreceipted(self, older_than_s: float) -> int:
-        """Send again what has waited longer than ``older_than_s`` for a receipt (its
-        message may have died with a broker that kept nothing). Returns how many."""
-        cutoff = time.time() - older_than_s
-        moved = 0
+    def requeue_unreceipted(self, older_than_s: float | Callable[[str], float]) -> list[str]:
+        """Send again what has waited longer than ``older_than_s`` (a number, or a function
+        of the event id) for a receipt: its message may have died with a broker that kept
+        nothing. Returns the ids moved back to pending/."""
+        now = time.time()
+        moved: list[str] = []
         with self._mutex:
             for path in sorted(self._awaiting.glob("*.event")):
+                match = _NAME_RE.match(path.name)
+                if match is None:
+                    continue
+                event_id = match.group(2)
+                limit = older_than_s(event_id) if callable(older_than_s) else older_than_s
                 try:
-                    if path.stat().st_mtime >= cutoff:
+                    if path.stat().st_mtime >= now - limit:
                         continue
                     os.replace(path, self._pending / path.name)
                 except FileNotFoundError:
                     continue
-                moved += 1
+                moved.append(event_id)
             if moved:
                 fsync_dir(self._pending)
                 fsync_dir(self._awaiting)

@@ -44,9 +44,9 @@ def test_a_published_event_waits_for_its_receipt_with_its_evidence(spool: Spool)
 def test_an_event_without_a_receipt_in_time_is_sent_again(spool: Spool) -> None:
     spool.put("e1", {"v": 1}, b"evidence")
     spool.mark_sent("e1")
-    assert spool.requeue_unreceipted(60) == 0
+    assert spool.requeue_unreceipted(60) == []
     _age(spool, "e1", 120)
-    assert spool.requeue_unreceipted(60) == 1
+    assert spool.requeue_unreceipted(60) == ["e1"]
     (entry,) = spool.pending()
     assert spool.message(entry)["package_b64"]  # the evidence came back with it
 
@@ -103,3 +103,24 @@ def test_the_delivery_thread_forgets_receipted_events_and_resends_the_rest(
     finally:
         delivery.stop()
     assert delivery.received == 2 and delivery.resent >= 1
+
+
+def test_each_resend_of_the_same_event_waits_twice_as_long_for_its_receipt(
+    spool: Spool,
+) -> None:
+    delivery = Delivery(
+        spool, lambda m: None, max_message_bytes=1000, receipts=lambda ids: set(),
+        receipt_timeout_s=10,
+    )  # fmt: skip
+    spool.put("e1", {"v": 1})
+    spool.mark_sent("e1")
+    _age(spool, "e1", 15)
+    delivery.check_receipts()
+    assert delivery.resent == 1
+    spool.mark_sent("e1")  # the resend went out
+    _age(spool, "e1", 15)
+    delivery.check_receipts()
+    assert delivery.resent == 1  # now it waits 20 s
+    _age(spool, "e1", 25)
+    delivery.check_receipts()
+    assert delivery.resent == 2

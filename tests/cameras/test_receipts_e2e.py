@@ -75,7 +75,7 @@ def test_violations_lost_by_a_restarted_redis_are_resent_and_stored_once(
     assert DeliveryReceipt.objects.filter(camera_code=camera.code, outcome="stored").count() == 2
     assert procs.spool_files(tmp_path, camera.code, "awaiting") == []
     assert len(procs.spool_files(tmp_path, camera.code, "sent")) == 2
-    assert "sending them again" in worker.output
+    assert "no receipt in time: sending them again" in worker.output
     beat = Heartbeat.objects.filter(camera=camera).latest()
     assert beat.details["spool"]["awaiting"] == 0
 
