@@ -124,3 +124,17 @@ def test_each_resend_of_the_same_event_waits_twice_as_long_for_its_receipt(
     _age(spool, "e1", 25)
     delivery.check_receipts()
     assert delivery.resent == 2
+
+
+@pytest.mark.django_db
+def test_the_camera_health_page_shows_events_awaiting_a_receipt(client: Any, staff: Any) -> None:
+    from cameras.services.heartbeat import heartbeat_record
+    from tests.factories import CameraFactory
+
+    camera = CameraFactory()
+    heartbeat_record(
+        camera, worker_id="w", details={"spool": {"awaiting": 2, "oldest_awaiting_s": 42.0}}
+    )
+    client.force_login(staff("operator"))
+    page = client.get("/staff/cameras/health/").content.decode()
+    assert "2 awaiting a receipt (oldest 42 s)" in page
