@@ -9,7 +9,7 @@ export YOLO_OFFLINE := 1
 # Real data (clips, YOLO weights) is read by path from ../shared/data when present.
 export FAIRSPEED_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: demo test lint typecheck bench browsers messages vendor clean venv
+.PHONY: demo test lint typecheck bench browsers messages vendor clean venv faults
 
 venv: $(STAMP)
 
@@ -63,3 +63,8 @@ messages: $(STAMP)
 
 clean:
 	rm -rf var/test var/broker var/spool
+
+# Fault injection (slow, ~5 minutes; not part of `make test`): brokers restarted, Celery
+# killed, back office down, database connections dropped, spool disk full.
+faults: $(STAMP)
+	$(PY) -m benchmarks.faults $(FAULTS_ARGS)

@@ -222,3 +222,26 @@ class TrafficMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.month:%Y-%m} n={self.vehicles}"
+
+
+class DeliveryReceipt(models.Model):
+    """The back office's word that it has stored (or dead-lettered) one camera event.
+
+    Written by the back office in the transaction that stores the event; the camera
+    worker reads it through the database it already uses for heartbeats and keeps the
+    event in its spool until it is here (docs/decisions/2026-12-06-delivery-receipts.md).
+    Keyed by the camera's code, not a foreign key: an event from an unknown camera is
+    dead-lettered and receipted too.
+    """
+
+    class Outcome(models.TextChoices):
+        STORED = "stored", _("Stored")
+        DEAD_LETTERED = "dead_lettered", _("Kept as a dead letter")
+
+    event_id = models.CharField(max_length=80, unique=True)
+    camera_code = models.CharField(max_length=40, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    stored_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"receipt {self.event_id} {self.outcome}"

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused from its Content-Length, before anything reads it.
+    "config.uploads.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "policy.audit_context.AuditContextMiddleware",
@@ -177,6 +179,14 @@ if envstr("EVIDENCE_S3_BUCKET", ""):
     }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# The whole request body, files included (config/uploads.py); limits per upload type are
+# smaller and listed in docs/uploads.md.
+MAX_REQUEST_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Celery -------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -195,7 +205,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 else:
     # Redis redelivers unacknowledged tasks after this long; longer than any task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # RabbitMQ: publish waits for the broker's confirm, so "sent" means the broker has it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "confirm_publish": True}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -224,6 +235,9 @@ FAIRSPEED: dict[str, Any] = {
     "AUDIT_CHECKPOINT_FILE": envstr(
         "FAIRSPEED_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
     ),
+    # A camera sends an event again when the back office has not receipted it this long
+    # after a broker took it (docs/decisions/2026-12-06-delivery-receipts.md).
+    "RECEIPT_TIMEOUT_S": envint("FAIRSPEED_RECEIPT_TIMEOUT_S", 120),
 }
 
 REST_FRAMEWORK = {

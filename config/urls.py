@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("staff/cameras/", include("cameras.urls")),
     path("staff/policy/", include("policy.urls")),
+    path("staff/dead-letters/", include("enforcement.dead_letter_urls")),
     path("staff/", include("enforcement.urls")),
     path("", include("enforcement.public_urls")),
 ]

@@ -62,13 +62,27 @@ class Violation(models.Model):
 
 
 class DeadLetter(models.Model):
-    """An event the back office could not accept, kept whole so nothing is lost."""
+    """An event the back office could not accept, kept whole so nothing is lost.
+
+    Replayed (enforcement.services_dead_letters) once the cause is fixed; a replay that
+    stores the violation resolves the letter and links it.
+    """
 
     received_at = models.DateTimeField(auto_now_add=True)
     event_id = models.CharField(max_length=80, blank=True, db_index=True)
+    error_type = models.CharField(max_length=100, blank=True)
     error = models.TextField()
     payload = models.JSONField()
     resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    violation = models.ForeignKey(
+        Violation, null=True, blank=True, on_delete=models.SET_NULL, related_name="dead_letters"
+    )
+    replays = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [("replay_deadletter", "Can replay dead letters")]
 
     def __str__(self) -> str:
         return f"dead letter {self.event_id}: {self.error[:60]}"

@@ -18,6 +18,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cameras.add_calibrationcertificate",
         "cameras.view_selftest",
         "cameras.view_heartbeat",
+        # Undeliverable events are mostly camera set-up faults: the operator fixes and replays.
+        "enforcement.view_deadletter",
+        "enforcement.replay_deadletter",
     ],
     "reviewer": [
         "enforcement.view_violation",
@@ -48,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enforcement.view_retention",
         "enforcement.view_deletionrecord",
         "enforcement.manage_legal_hold",
+        "enforcement.view_deadletter",
     ],
 }
 

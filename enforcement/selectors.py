@@ -22,6 +22,7 @@ class StaffLink:
 _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("operator", "cameras:list", _("Cameras"), _("Register cameras, calibrate, certify.")),
     ("operator", "cameras:health", _("Camera health"), _("Heartbeats, self-tests, certificates.")),
+    ("operator", "dead-letters:list", _("Dead letters"), _("Events that could not be stored.")),
     ("operator", "cameras:sites", _("Sites"), _("Where cameras stand and their speed limits.")),
     (
         "reviewer",
@@ -61,6 +62,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
         _("Retention report"),
         _("What was deleted, when, and what is held."),
     ),
+    ("auditor", "dead-letters:list", _("Dead letters"), _("Events that could not be stored.")),
 ]
 
 

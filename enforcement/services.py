@@ -11,10 +11,11 @@ import msgspec
 from django.db import IntegrityError, transaction
 
 from cameras.models import Camera
+from cameras.services.receipts import Outcome, receipt_record
 from cameras.vision.event import EventError, event_from_message
 from enforcement.evidence_intake import evidence_receive
 from enforcement.gate import gate_evaluate
-from enforcement.models import DeadLetter, Violation, ViolationStatus
+from enforcement.models import Violation, ViolationStatus
 from policy.audit import audit_record
 from policy.gate import GateFacts
 from policy.rules.judge import decision_to_data
@@ -32,6 +33,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
     event = event_from_message(data)
     existing = Violation.objects.filter(event_id=event.event_id).first()
     if existing is not None:
+        receipt_record(str(event.event_id), event.camera_code, Outcome.STORED)
         return existing, False
     try:
         camera = Camera.objects.select_related("site").get(code=event.camera_code)
@@ -105,6 +107,7 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
                 outcome=decision.outcome,
                 repeat=facts.prior_notices > 0,
             )
+            receipt_record(str(event.event_id), camera.code, Outcome.STORED)
     except IntegrityError:
         # Two deliveries raced past the existence check; the unique event id kept one.
         return Violation.objects.get(event_id=event.event_id), False
@@ -117,14 +120,3 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
 def gate_facts_json(facts: GateFacts) -> dict[str, Any]:
     """The gate's facts as stored in the audit log, for replaying a rule change."""
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(facts).items()}
-
-
-def violation_dead_letter(data: Any, error: str) -> DeadLetter:
-    """Keep an event that cannot be accepted, whole, with the reason, and audit it."""
-    payload = data if isinstance(data, dict) else {"raw": repr(data)[:10000]}
-    with transaction.atomic():
-        letter = DeadLetter.objects.create(
-            event_id=str(payload.get("event_id", ""))[:80], error=error, payload=payload
-        )
-        audit_record(actor=None, action="violation.dead_lettered", obj=letter, reason=error)
-    return letter

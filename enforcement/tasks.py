@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery import shared_task
-from django.db import OperationalError
 
-from cameras.vision.event import RECORD_VIOLATION_TASK, EventError
+from cameras.vision.event import RECORD_VIOLATION_TASK
 from enforcement.retention import retention_purge
-from enforcement.services import violation_dead_letter, violation_record
-
-log = logging.getLogger(__name__)
+from enforcement.services import violation_record
+from enforcement.services_dead_letters import (
+    TRANSIENT_ERRORS,
+    dead_letter_record,
+    describe_error,
+)
 
 
 @shared_task(
     name=RECORD_VIOLATION_TASK,
     bind=True,
     acks_late=True,
-    # OSError: the evidence storage (disk or S3) is briefly unreachable.
-    autoretry_for=(OperationalError, OSError),
+    # Only these are retried (database locked or gone, storage or broker gone); the
+    # event waits in the broker meanwhile and the camera keeps it until a receipt.
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=None,
@@ -28,11 +30,12 @@ log = logging.getLogger(__name__)
 def record_violation(self: Any, event: dict[str, Any]) -> str:
     try:
         violation, created = violation_record(event)
-    except EventError as exc:
-        # A malformed event will never succeed: log it loudly instead of retrying forever.
-        log.error("rejected malformed violation event %s: %s", event.get("event_id"), exc)
-        violation_dead_letter(event, str(exc))
-        return f"malformed: {exc}"
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:  # anything else would never succeed as it is: keep it
+        error_type, error = describe_error(exc)
+        letter = dead_letter_record(event, error_type, error)
+        return f"dead letter {letter.pk}: {error_type}: {error}"
     return f"{violation.event_id} {'created' if created else 'duplicate'} {violation.status}"
 
 

@@ -4,25 +4,57 @@ within tolerance between two dates. Without a valid one the gate refuses every t
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date
+from pathlib import Path
 
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from pypdf import PdfReader
 
 from cameras.models import CalibrationCertificate, Camera
 from cameras.services import Actor, acting_user
 from policy.audit import audit_file_open, audit_record
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
-# The PDF header must start within the first 1024 bytes (ISO 32000-1, 7.5.2 note).
-_PDF_MAGIC = b"%PDF-"
-_PDF_HEADER_WINDOW = 1024
+MAX_CERTIFICATE_PAGES = 200
 
 
 class CertificateError(ValueError):
     """The certificate cannot be accepted; the message says what to fix."""
+
+
+def _pdf_pages(data: bytes, name: str) -> int:
+    """Parse the document as a PDF (pypdf) and count its pages.
+
+    A byte pattern is not enough: a JPEG with "%PDF-" in its first kilobyte, or an HTML
+    page with "<!-- %PDF-1.4 -->" and "%%EOF", passed such a check and was then served as
+    application/pdf. pypdf must find a cross-reference table, a catalogue and at least one
+    page; "strict" mode refuses the repairs it would otherwise guess at.
+    """
+    not_pdf = CertificateError(
+        f"{name} is not a readable PDF. Upload the certificate as the PDF the lab issued."
+    )
+    if not data.startswith(b"%PDF-"):
+        raise not_pdf
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise CertificateError(f"{name} is password-protected; upload an unprotected copy.")
+        pages = len(reader.pages)
+        if pages:
+            reader.pages[0].mediabox  # noqa: B018 - the first page must be readable too
+    except CertificateError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged input
+        raise CertificateError(f"{name} is not a readable PDF ({exc}).") from None
+    if pages == 0:
+        raise CertificateError(f"{name} is a PDF without pages.")
+    if pages > MAX_CERTIFICATE_PAGES:
+        raise CertificateError(f"{name} has {pages} pages; the limit is {MAX_CERTIFICATE_PAGES}.")
+    return pages
 
 
 def _read_pdf(document: UploadedFile) -> bytes:
@@ -34,15 +66,8 @@ def _read_pdf(document: UploadedFile) -> bytes:
         )
     if size == 0:
         raise CertificateError("The document is empty.")
-    data = document.read()
-    # Trust the bytes, not the file name or the browser's content type.
-    if _PDF_MAGIC not in data[:_PDF_HEADER_WINDOW]:
-        raise CertificateError(
-            f"{document.name} is not a PDF (its content does not start like one). "
-            "Upload the certificate as the PDF the lab issued."
-        )
-    if b"%%EOF" not in data[-2048:]:
-        raise CertificateError(f"{document.name} is a truncated PDF (no end-of-file marker).")
+    data = document.read(MAX_CERTIFICATE_BYTES + 1)
+    _pdf_pages(data, Path(document.name or "document").name)
     return data
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
 
 from cameras.models import CalibrationStill, Camera
 from cameras.services import Actor, acting_user
@@ -27,8 +30,9 @@ MAX_SIDE_PX = 8192
 # Stream sources may start with a few grey or black frames while the decoder syncs.
 GRAB_MAX_FRAMES = 50
 JPEG_QUALITY = 92
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Pillow refuses outright (DecompressionBombError) a header claiming over twice this.
+Image.MAX_IMAGE_PIXELS = MAX_SIDE_PX * MAX_SIDE_PX
+_FORMATS = {"JPEG", "PNG"}
 
 
 class StillError(ValueError):
@@ -108,8 +112,32 @@ def still_grab(
     )
 
 
-def _png_size(head: bytes) -> tuple[int, int]:
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+def _header_size(data: bytes, name: str) -> tuple[int, int]:
+    """(width, height) from the picture's header, without decoding a pixel.
+
+    ``Image.open`` reads only the header; the dimensions are checked before anything
+    (Pillow or OpenCV) allocates the canvas, so a small file claiming 20000 x 20000
+    pixels costs microseconds, not gigabytes.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as header:
+                fmt, size = header.format, header.size
+    except Image.DecompressionBombError:
+        raise StillError(
+            f"{name} claims more than {2 * MAX_SIDE_PX * MAX_SIDE_PX} pixels; the limit is "
+            f"{MAX_SIDE_PX} pixels on a side."
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+            raise StillError(
+                "The picture could not be decoded: the file is damaged or truncated."
+            ) from None
+        fmt, size = None, (0, 0)
+    if fmt not in _FORMATS:
+        raise StillError(f"{name} is not a JPEG or PNG picture; only those can be used.")
+    return size
 
 
 def still_upload(*, camera: Camera, upload: UploadedFile, actor: Actor) -> CalibrationStill:
@@ -122,23 +150,20 @@ def still_upload(*, camera: Camera, upload: UploadedFile, actor: Actor) -> Calib
         )
     if size == 0:
         raise StillError("The uploaded file is empty.")
-    data = upload.read()
-    if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
-        name = Path(upload.name or "file").name
-        raise StillError(f"{name} is not a JPEG or PNG picture; only those can be used.")
-    # Refuse a PNG whose header promises a gigantic canvas before decoding allocates it.
-    if data.startswith(_PNG_MAGIC) and max(_png_size(data)) > MAX_SIDE_PX:
-        raise StillError(f"The picture is larger than {MAX_SIDE_PX} pixels on a side.")
-    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise StillError("The picture could not be decoded: the file is damaged or truncated.")
-    image = np.asarray(decoded, dtype=np.uint8)
-    height, width = image.shape[:2]
+    data = upload.read(MAX_STILL_BYTES + 1)
+    width, height = _header_size(data, Path(upload.name or "file").name)
     if min(width, height) < MIN_SIDE_PX or max(width, height) > MAX_SIDE_PX:
         raise StillError(
             f"The picture is {width}x{height} pixels; it must be between {MIN_SIDE_PX} and "
             f"{MAX_SIDE_PX} pixels on each side."
         )
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise StillError("The picture could not be decoded: the file is damaged or truncated.")
+    image = np.asarray(decoded, dtype=np.uint8)
+    # OpenCV applies the EXIF orientation, which may swap the sides.
+    if sorted(image.shape[:2]) != sorted((width, height)):
+        raise StillError("The picture's pixels do not match its header: the file is damaged.")
     return still_store(camera=camera, image=image, origin="upload", actor=actor)
 
 

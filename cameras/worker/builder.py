@@ -165,7 +165,8 @@ class EvidenceBuilder:
         track = job.passage.track_id
         try:
             draft = self.make_violation(job.passage, job.held, job.start)
-            fresh = self.spool.put(draft.event_id, draft.event, draft.package)
+            # A full disk holds the event in memory until deliveries free space.
+            fresh = self.spool.put_waiting(draft.event_id, draft.event, draft.package)
         except Exception as exc:  # one bad package must not end the thread
             with self._lock:
                 self.failures += 1

@@ -1,7 +1,9 @@
 """Durable on-disk spool for violation events at the edge.
 
 An event is written to disk, atomically and fsynced, BEFORE anything tries to send it,
-and it leaves the spool only after the back office has accepted it. A crash or power
+and it leaves the spool only after the back office has stored it: with receipts on, a
+published event waits in awaiting/ until the back office's receipt names it, and goes
+back to pending/ to be sent again when none comes in time. A crash or power
 cut at any point loses nothing and duplicates nothing that the back office cannot
 absorb (record_violation is idempotent on the event id).
 
@@ -9,6 +11,8 @@ Layout under the spool directory:
 
     tmp/        files being written; anything here at start-up is a torn write: removed
     pending/    <created_ns:020d>_<event_id>.event, one file per unsent event
+    awaiting/   the same files once a broker took them, until a receipt (the file's
+                mtime is when it was published)
     sent/       <event_id>: empty tombstones, so a repeated put of a sent event is a
                 no-op; pruned after `sent_retention_s` (they hold no personal data)
     rejected/   events the back office refused permanently: kept for a human, never
@@ -22,6 +26,7 @@ event id, payload, creation time, package size and SHA-256), then the package by
 from __future__ import annotations
 
 import base64
+import errno
 import fcntl
 import hashlib
 import json
@@ -43,16 +48,20 @@ from cameras.vision.evidence.package import (
     package_to_bytes,
 )
 from cameras.vision.evidence.signing import canonical_json
+from cameras.worker.spool_receipts import EVENT_NAME_RE, ReceiptsMixin, fsync_dir
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"FSPOOL1\n"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_NAME_RE = re.compile(r"^(\d{20})_(.+)\.event$")
 
 
 class SpoolError(Exception):
     pass
+
+
+class SpoolFull(SpoolError):
+    """The spool's disk is full: nothing was written; try again once deliveries free space."""
 
 
 class SpoolLocked(SpoolError):
@@ -79,10 +88,13 @@ class SpoolSize:
     pending: int
     pending_bytes: int
     rejected: int
+    awaiting: int = 0  # published, no receipt yet
+    oldest_awaiting_s: float | None = None  # age of the oldest of them
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | float | None]:
         return {"pending": self.pending, "pending_bytes": self.pending_bytes,
-                "rejected": self.rejected}  # fmt: skip
+                "rejected": self.rejected, "awaiting": self.awaiting,
+                "oldest_awaiting_s": self.oldest_awaiting_s}  # fmt: skip
 
 
 @dataclass
@@ -93,28 +105,22 @@ class DeliveryStats:
     delays: list[float] = field(default_factory=list)  # each backoff wait, in seconds
 
 
-def fsync_dir(path: Path) -> None:
-    """fsync a folder, so a file created, renamed or removed in it survives a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class Spool:
+class Spool(ReceiptsMixin):
     def __init__(
         self,
         directory: Path | str,
         *,
         max_package_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
         sent_retention_s: float = 7 * 86400,
+        await_receipts: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.max_package_bytes = max_package_bytes
+        self.await_receipts = await_receipts
         self._tmp, self._pending = self.directory / "tmp", self.directory / "pending"
         self._sent, self._rejected = self.directory / "sent", self.directory / "rejected"
-        for d in (self._tmp, self._pending, self._sent, self._rejected):
+        self._awaiting = self.directory / "awaiting"
+        for d in (self._tmp, self._pending, self._sent, self._rejected, self._awaiting):
             d.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -146,24 +152,15 @@ class Spool:
         for tomb in self._sent.iterdir():
             if tomb.stat().st_mtime < cutoff:
                 tomb.unlink()
-        for path in self._pending.iterdir():
-            match = _NAME_RE.match(path.name)
+        for path in [*self._pending.iterdir(), *self._awaiting.iterdir()]:
+            match = EVENT_NAME_RE.match(path.name)
             if match is None:
                 continue
             self._last_ns = max(self._last_ns, int(match.group(1)))
             if (self._sent / match.group(2)).exists():
                 path.unlink()  # crashed after the tombstone, before the unlink: it was sent
         fsync_dir(self._pending)
-
-    @staticmethod
-    def _find_in(directory: Path, event_id: str) -> Path | None:
-        # Exact id match from the parsed name: a glob on "*_<id>" would also match an
-        # id that ends with "_<id>".
-        for path in sorted(directory.glob(f"*_{event_id}.event")):
-            match = _NAME_RE.match(path.name)
-            if match is not None and match.group(2) == event_id:
-                return path
-        return None
+        fsync_dir(self._awaiting)
 
     def _find(self, event_id: str) -> Path | None:
         return self._find_in(self._pending, event_id)
@@ -171,6 +168,7 @@ class Spool:
     def _known(self, event_id: str) -> bool:
         return (
             self._find(event_id) is not None
+            or self._find_in(self._awaiting, event_id) is not None
             or (self._sent / event_id).exists()
             or self._find_in(self._rejected, event_id) is not None
         )
@@ -199,13 +197,41 @@ class Spool:
             })  # fmt: skip
             name = f"{self._last_ns:020d}_{event_id}.event"
             tmp = self._tmp / f"{name}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(MAGIC + struct.pack(">I", len(header)) + header + (package or b""))
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(MAGIC + struct.pack(">I", len(header)) + header + (package or b""))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)  # a partial write must not hold the space
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise SpoolFull(f"spool disk full: {exc}") from exc
+                raise
             os.replace(tmp, self._pending / name)
             fsync_dir(self._pending)
             return True
+
+    def put_waiting(
+        self,
+        event_id: str,
+        payload: dict[str, Any],
+        package: bytes | Path | str | None = None,
+        *,
+        timeout_s: float = 3600.0,
+        poll_s: float = 0.5,
+    ) -> bool:
+        """``put``, waiting while the disk is full: deliveries and receipts free space, and
+        the event (held in memory meanwhile) is written as soon as it fits. Raises
+        SpoolFull after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.put(event_id, payload, package)
+            except SpoolFull:
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("spool: disk full; holding %s in memory until space frees", event_id)
+                time.sleep(poll_s)
 
     def _read(self, path: Path, with_package: bool) -> tuple[SpoolEntry, bytes | None]:
         with open(path, "rb") as fh:
@@ -245,18 +271,21 @@ class Spool:
         }
 
     def mark_sent(self, event_id: str) -> None:
+        """A broker took the event. With receipts it waits in awaiting/; else it is done."""
         with self._mutex:
             path = self._find(event_id)
             if path is None:
                 if (self._sent / event_id).exists():
-                    return  # already marked: idempotent
+                    return  # already marked (or receipted meanwhile): idempotent
                 raise KeyError(f"no pending event {event_id!r}")
-            # Tombstone first: a crash between the two steps is finished by _recover.
-            with open(self._sent / event_id, "wb") as fh:
-                os.fsync(fh.fileno())
-            fsync_dir(self._sent)
-            path.unlink()
-            fsync_dir(self._pending)
+            if self.await_receipts:
+                target = self._awaiting / path.name
+                os.replace(path, target)
+                os.utime(target)  # the publish time, for the receipt timeout
+                fsync_dir(self._awaiting)
+                fsync_dir(self._pending)
+                return
+            self._tombstone(event_id, path)
 
     def _quarantine(self, path: Path, reason: str) -> None:
         log.error("spool: moving %s to rejected/: %s", path.name, reason)
@@ -277,10 +306,14 @@ class Spool:
             except FileNotFoundError:
                 continue
             count += 1
+        waiting = self.awaiting()
+        oldest = min((t for _, t in waiting), default=None)
         return SpoolSize(
             pending=count,
             pending_bytes=total,
             rejected=len(list(self._rejected.glob("*.event"))),
+            awaiting=len(waiting),
+            oldest_awaiting_s=round(time.time() - oldest, 1) if oldest is not None else None,
         )
 
     def deliver(
@@ -319,6 +352,8 @@ class Spool:
             try:
                 message = self.message(entry)
             except (OSError, SpoolError) as exc:  # damaged on disk: keep it for a human
+                if not entry.path.exists():
+                    continue  # receipted (and removed) between the listing and the read
                 self._quarantine(entry.path, f"unreadable: {exc}")
                 stats.rejected += 1
                 continue

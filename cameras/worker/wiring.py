@@ -26,6 +26,7 @@ from cameras.models import Camera
 from cameras.selectors import calibration_current
 from cameras.services.counts import traffic_count_add
 from cameras.services.heartbeat import heartbeat_record, queue_depth
+from cameras.services.receipts import receipts_for
 from cameras.services.selftest import selftest_run
 from cameras.vision.event import RECORD_VIOLATION_TASK, VIOLATIONS_QUEUE
 from cameras.vision.evidence.package import warm_up
@@ -221,7 +222,7 @@ def build_worker(
     raw_source = parse_source(source if source is not None else camera.source_url)
     live = is_live(raw_source)
     spool_dir = Path(str(settings.FAIRSPEED["SPOOL_DIR"])) / camera.code
-    spool = Spool(spool_dir, max_package_bytes=max_package_bytes())
+    spool = Spool(spool_dir, max_package_bytes=max_package_bytes(), await_receipts=True)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     publish = Publisher()
@@ -232,7 +233,14 @@ def build_worker(
             storage.delete(name)
         storage.save(name, ContentFile(data))
 
-    delivery = Delivery(spool, publish, max_message_bytes=max_message_bytes(), upload=upload)
+    def receipts(event_ids: list[str]) -> set[str]:
+        close_old_connections()  # the receipt thread's own connection
+        return receipts_for(event_ids)
+
+    delivery = Delivery(
+        spool, publish, max_message_bytes=max_message_bytes(), upload=upload,
+        receipts=receipts, receipt_timeout_s=float(settings.FAIRSPEED["RECEIPT_TIMEOUT_S"]),
+    )  # fmt: skip
 
     def open_source() -> FrameSource:
         if realtime and not live:

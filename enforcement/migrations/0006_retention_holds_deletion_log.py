@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enforcement', '0003_evidence_purged_at'),
+        ('enforcement', '0004_dead_letter_replay'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -141,7 +141,8 @@ def run_camera(env: dict[str, str], log_dir: Path, camera: str, *args: str) -> P
 
 
 @contextmanager
-def redis_server(port: int, log_dir: Path) -> Iterator[Proc]:
+def redis_server(port: int, log_dir: Path, *extra: str) -> Iterator[Proc]:
+    """A non-persistent redis-server; ``extra`` arguments override (later ones win)."""
     proc = Proc(
         "redis",
         [
@@ -156,6 +157,7 @@ def redis_server(port: int, log_dir: Path) -> Iterator[Proc]:
             "127.0.0.1",
             "--daemonize",
             "no",
+            *extra,
         ],
         dict(os.environ),
         log_dir,

@@ -19,11 +19,11 @@ from cameras.services.stills import still_open, still_upload
 from policy.audit_chain import audit_verify
 from policy.models import AuditEvent
 from tests.cameras.calibration_samples import jpeg_bytes
+from tests.cameras.pdfs import PDF
 from tests.factories import CameraFactory, CertificateFactory
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 VIEWED = ("calibration_still.viewed", "certificate.viewed")
 
 

@@ -72,3 +72,30 @@ def test_healthz_says_503_when_the_broker_is_down(
 @pytest.mark.django_db
 def test_healthz_only_answers_get(client: Client) -> None:
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_shows_each_cameras_events_awaiting_a_receipt_and_warns_when_old(
+    client: Client, token: str
+) -> None:
+    from cameras.services.heartbeat import heartbeat_record
+    from tests.factories import CameraFactory
+
+    quiet, stuck = CameraFactory(code="cam-quiet"), CameraFactory(code="cam-stuck")
+    heartbeat_record(quiet, worker_id="w1", details={"spool": {"awaiting": 0}})
+    heartbeat_record(
+        stuck, worker_id="w2", details={"spool": {"awaiting": 3, "oldest_awaiting_s": 900.0}}
+    )
+    body = _detail(client, token).json()
+    assert body["delivery"]["cam-quiet"]["awaiting_receipt"] == 0
+    assert body["delivery"]["cam-stuck"]["awaiting_receipt"] == 3
+    assert body["delivery"]["cam-stuck"]["oldest_awaiting_s"] >= 900
+    assert any("cam-stuck" in w and "3 event(s)" in w for w in body["warnings"])
+    assert not any("cam-quiet" in w for w in body["warnings"])
+
+
+@pytest.mark.django_db
+def test_healthz_calls_the_on_disk_broker_durable(client: Client, token: str) -> None:
+    body = _detail(client, token).json()
+    assert body["broker_durability"]["durable"] is True
+    assert not any("not durable" in w for w in body["warnings"])

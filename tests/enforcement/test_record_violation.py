@@ -130,6 +130,6 @@ def test_the_task_keeps_a_malformed_event_as_a_dead_letter() -> None:
     camera = enforceable_camera()
     payload = event(camera.code, event_id="garbage")
     result = record_violation.apply(args=[payload]).get()
-    assert result.startswith("malformed")
+    assert result.startswith("dead letter")
     letter = DeadLetter.objects.get()
     assert letter.payload == payload and "Invalid UUID" in letter.error

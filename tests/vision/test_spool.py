@@ -120,7 +120,13 @@ def test_a_damaged_event_file_is_quarantined_not_deleted(spool: Spool) -> None:
 
 
 def test_size_counts_pending_events_and_bytes(spool: Spool) -> None:
-    assert spool.size().as_dict() == {"pending": 0, "pending_bytes": 0, "rejected": 0}
+    assert spool.size().as_dict() == {
+        "pending": 0,
+        "pending_bytes": 0,
+        "rejected": 0,
+        "awaiting": 0,
+        "oldest_awaiting_s": None,
+    }
     spool.put("e1", {}, b"x" * 1000)
     spool.put("e2", {}, b"y" * 500)
     size = spool.size()

@@ -27,7 +27,7 @@ def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cameras', '0002_operator_stills_and_links'),
+        ('cameras', '0003_delivery_receipts'),
     ]
 
     operations = [
