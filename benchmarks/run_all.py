@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks import accuracy, real_footage, throughput
+from benchmarks import accuracy, real_footage, redaction, throughput
 from benchmarks.common import write_summary
 
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
         ("accuracy", accuracy),
         ("throughput", throughput),
         ("real_footage", real_footage),
+        ("redaction", redaction),
     ):
         print(f"\n===== {name} =====", flush=True)
         t0 = time.perf_counter()
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
                 {k: r.get(k) for k in ("detector", "realtime_factor", "stage_fps", "peak_rss_mib")}
                 for r in res.get("results", [])
             ]
+        elif name == "redaction":
+            out["redaction"] = {"results": res["results"], "verdict": res["verdict"]}
         else:
             out["real_footage"] = [
                 {
