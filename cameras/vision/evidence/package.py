@@ -203,8 +203,9 @@ def _redacted_still(
     n: int, role: str, frame: EvidenceFrame, box: BoxLike, red: RedactionResult,
     lines: list[str], jpeg_quality: int,
 ) -> Output:  # fmt: skip
+    h, w = frame.image.shape[:2]
     meta = {"role": role, "frame_index": frame.index, "timestamp_utc": _iso(frame.utc),
-            "target_box": [round(float(v), 1) for v in box],
+            "frame_size": [w, h], "target_box": [round(float(v), 1) for v in box],
             "redactions": red.audit(), "obscured": red.summary()}  # fmt: skip
     image = burn_data_strip(mark_target(red.image, box), lines)
     return f"{n:02d}_{role}.jpg", _encode(image, jpeg_quality), meta
