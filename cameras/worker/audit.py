@@ -72,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="tolerance over the limit, as the jurisdiction's (default 0)",
     )  # fmt: skip
     parser.add_argument("--camera", default="audit", help="camera code for ids and stills")
+    parser.add_argument("--max-frames", type=int, default=None, help="read only the first N frames")
     parser.add_argument("--key", default=None, help="the camera's private key file (PEM)")
 
 
@@ -115,11 +116,15 @@ def _pipeline(
     return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=ring.observe)
 
 
-def _passages(src: FrameSource, pipe: MeasurementPipeline, ring: EvidenceRing) -> Iterator[Passage]:
+def _passages(
+    src: FrameSource, pipe: MeasurementPipeline, ring: EvidenceRing, max_frames: int | None
+) -> Iterator[Passage]:
     """The worker loop's frame step (loop.CameraWorker._frame): passages as vehicles leave,
     the ring pruned of vehicles the tracker dropped, the rest measured at the end."""
     widened = False
-    for frame in src:
+    for n, frame in enumerate(src):
+        if max_frames is not None and n >= max_frames:
+            break
         if not widened and src.stats.timestamp_source != "container":
             widened = True  # nominal-rate timestamps: as the worker, widen U
             cfg = pipe.estimator.config
@@ -159,6 +164,7 @@ def audit_video(
     limit_kmh: float | None = None,
     threshold_kmh: float = 0.0,
     camera_code: str = "audit",
+    max_frames: int | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Build every package; returns the JSON lines and the build failures."""
     rule = EnforcementRule(limit_kmh or calibration.speed_limit_kmh, threshold_kmh)
@@ -182,7 +188,7 @@ def audit_video(
 
         builder = EvidenceBuilder(make_violation, sink, camera_code=camera_code)
         try:
-            for passage in _passages(src, pipe, ring):
+            for passage in _passages(src, pipe, ring, max_frames):
                 try:
                     if rule.enforceable(passage):  # not started: builds inline
                         builder.submit(passage, ring.frames_for(passage.track_id), start)
@@ -215,6 +221,7 @@ def run(
                 Path(args.video), calibration, out, key=key, detector=args.detector,
                 weights=args.weights, limit_kmh=args.limit_kmh,
                 threshold_kmh=args.threshold_kmh, camera_code=args.camera,
+                max_frames=args.max_frames,
             )  # fmt: skip
     except (CalibrationError, VideoSourceError, DetectorError, ValueError, OSError) as exc:
         err.write(f"error: {exc}\n")
