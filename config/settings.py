@@ -182,6 +182,13 @@ FAIRSPEED: dict[str, Any] = {
     "MAX_EVIDENCE_MESSAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_MESSAGE_BYTES", 8 * 1024 * 1024),
     # Larger packages travel through the evidence storage; beyond this they are refused.
     "MAX_EVIDENCE_PACKAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_PACKAGE_BYTES", 64 * 1024 * 1024),
+    # Plate readability (cameras/vision/measure/readability.py): EU/UK plates are 520 mm
+    # wide, US plates 305 mm; 80 px is a third over the Haar plate locator's 60 px window
+    # (RapidOCR itself reads from 50 px). Gating is off by default because the demo's and
+    # the tests' synthetic 640x360 cameras show 21 px plates; a deployment turns it on.
+    "PLATE_WIDTH_MM": envint("FAIRSPEED_PLATE_WIDTH_MM", 520),
+    "MIN_PLATE_PX": envint("FAIRSPEED_MIN_PLATE_PX", 80),
+    "PLATE_WIDTH_GATES_SELFTEST": envbool("FAIRSPEED_PLATE_WIDTH_GATES_SELFTEST", False),
 }
 
 REST_FRAMEWORK = {
