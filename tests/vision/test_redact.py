@@ -255,13 +255,14 @@ def test_boxes_outside_or_across_the_frame_edge_are_clipped_not_fatal() -> None:
 def test_a_1080p_still_is_redacted_within_the_budget() -> None:
     frame = cv2.resize(_scene(8), (1920, 1080))
     redact(frame, (700, 500, 1200, 1000))  # cascades load on first use
-    times = []
+    cpu = []
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()
         redact(frame, (700, 500, 1200, 1000), [(1000, 450, 1400, 800)], direction="toward")
-        times.append(time.perf_counter() - started)
-    # 50 ms is the budget (benchmarks/redaction.py); a shared test machine gets 4x slack.
-    assert min(times) < 0.2, times
+        cpu.append(time.process_time() - started)
+    # 50 ms is the budget (benchmarks/redaction.py). CPU time, not wall time: on a shared
+    # test machine other programs' turns on the cores are not redaction's; 4x slack.
+    assert min(cpu) < 0.2, cpu
 
 
 def test_the_smallest_face_searched_is_the_cascades_own_up_to_1080p_and_grows_for_4k() -> None:
