@@ -257,8 +257,8 @@ def _engine(calibration: CalibrationRecord | None) -> EngineCalibration | None:
 
 def _focus(engine: EngineCalibration | None) -> Callable[[NDArray[Any]], float | None] | None:
     """Zone sharpness per frame, or None for frames smaller than the calibration's picture
-    (the camera worker hands the self-test 160 px thumbnails, where focus cannot be
-    judged: the focus check is then left out)."""
+    (the camera worker hands the self-test 160 px thumbnails, with one full-resolution
+    frame a second: focus is judged on those; without any, the check is left out)."""
     if engine is None:
         return None
     masks: dict[tuple[int, int], NDArray[np.uint8]] = {}
