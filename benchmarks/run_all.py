@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks import accuracy, judge, real_footage, throughput
+from benchmarks import accuracy, judge, real_footage, redaction, throughput
 from benchmarks.common import write_summary
 
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
         ("throughput", throughput),
         ("real_footage", real_footage),
         ("judge", judge),
+        ("redaction", redaction),
     ):
         print(f"\n===== {name} =====", flush=True)
         t0 = time.perf_counter()
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
             ]
         elif name == "judge":
             out["judge"] = {k: res[k] for k in ("slowest_judge_per_s", "target_per_s", "verdict")}
+        elif name == "redaction":
+            out["redaction"] = {"results": res["results"], "verdict": res["verdict"]}
         else:
             out["real_footage"] = [
                 {

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 from cameras import selectors, selectors_registry
 from cameras.access import OPERATE, VIEW, require
 from cameras.forms import CalibrationImportForm, StillUploadForm
+from cameras.limits import min_plate_px, plate_width_m
 from cameras.models import CalibrationStill, Camera
 from cameras.services import calibration as calibration_service
 from cameras.services import stills as still_service
 from cameras.vision.errors import CalibrationError
 from cameras.vision.measure.calibration_drawing import birdseye_png, overlay_png
+from cameras.vision.measure.readability import plate_readability
 
 MAX_JSON_BODY_BYTES = 256 * 1024
 PASS_THROUGH_KEYS = (
@@ -180,6 +182,12 @@ def calibrate_check(request: HttpRequest, code: str) -> JsonResponse:
     except CalibrationError as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
     result = check.as_json()
+    plate = plate_readability(
+        check.engine.plane, check.engine.zone, plate_width_m(), min_plate_px()
+    )
+    result["plate"] = plate.as_json()
+    if not plate.readable:  # the self-test reports (or, configured so, fails on) it too
+        result["warnings"].append(plate.message())
     if still is not None:
         image = still_service.still_image(still)
         result["overlay_png"] = _data_uri(overlay_png(image, check))

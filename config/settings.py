@@ -238,6 +238,13 @@ FAIRSPEED: dict[str, Any] = {
     # A camera sends an event again when the back office has not receipted it this long
     # after a broker took it (docs/decisions/2026-12-06-delivery-receipts.md).
     "RECEIPT_TIMEOUT_S": envint("FAIRSPEED_RECEIPT_TIMEOUT_S", 120),
+    # Plate readability (cameras/vision/measure/readability.py): EU/UK plates are 520 mm
+    # wide, US plates 305 mm; 80 px is a third over the Haar plate locator's 60 px window
+    # (RapidOCR itself reads from 50 px). Gating is off by default because the demo's and
+    # the tests' synthetic 640x360 cameras show 21 px plates; a deployment turns it on.
+    "PLATE_WIDTH_MM": envint("FAIRSPEED_PLATE_WIDTH_MM", 520),
+    "MIN_PLATE_PX": envint("FAIRSPEED_MIN_PLATE_PX", 80),
+    "PLATE_WIDTH_GATES_SELFTEST": envbool("FAIRSPEED_PLATE_WIDTH_GATES_SELFTEST", False),
 }
 
 REST_FRAMEWORK = {

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from cameras.limits import min_plate_px, plate_gates, plate_width_m
 from cameras.models import Calibration, Camera, SelfTest
 from cameras.services import Actor
 from cameras.vision.measure.selftest import MAX_FRAMES, FrameInput, selftest_checks
@@ -29,8 +30,11 @@ def selftest_run(
     """Run every check, record the result (with each check and the reason of a failure)
     and audit it. ``clock_offset_s`` is the worker's clock minus the back office's;
     ``nominal_fps`` defaults to the container's rate, then the calibration's fps."""
-    checks = selftest_checks(frames, calibration, clock_offset_s, nominal_fps)
-    failed = [c for c in checks if not c.passed]
+    checks = selftest_checks(
+        frames, calibration, clock_offset_s, nominal_fps,
+        plate_width_m=plate_width_m(), min_plate_px=min_plate_px(), plate_gates=plate_gates(),
+    )  # fmt: skip
+    failed = [c for c in checks if not c.passed and not c.advisory]
     reason = "; ".join(f"{c.name}: {c.detail}" for c in failed)
     with transaction.atomic():
         selftest = SelfTest.objects.create(

@@ -26,16 +26,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cameras.vision.measure.speed import Passage
 from cameras.worker.ring import HeldFrame
-from cameras.worker.spool import Spool
 from cameras.worker.violation import ViolationDraft
 
 log = logging.getLogger(__name__)
 
 MakeViolation = Callable[[Passage, list[HeldFrame], datetime], ViolationDraft]
+
+
+class EventSink(Protocol):
+    """Where a built violation goes: the worker's durable spool, or the evidence audit's
+    output folder. Returns False (and changes nothing) for an event id it already has;
+    a spool whose disk is full holds the event in memory until it fits."""
+
+    def put_waiting(self, event_id: str, payload: dict[str, Any], package: bytes) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class EvidenceBuilder:
     def __init__(
         self,
         make_violation: MakeViolation,
-        spool: Spool,
+        spool: EventSink,
         *,
         camera_code: str = "",
         max_queue: int = 4,

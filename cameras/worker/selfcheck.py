@@ -4,8 +4,10 @@ is cameras.services.selftest, reached through the ``run`` callable).
 The gate refuses every violation of a day without a passed self-test, so the worker runs
 one as soon as it starts and again on the first frames of each new local day. The test
 looks at the first ``seconds`` of frames of a segment: their timestamps (frame rate,
-gaps) and their picture (brightness, detail, change). Only a 160-pixel grey thumbnail of
-each is kept, which is all the self-test looks at: three seconds of 720p would be 250 MB.
+gaps) and their picture (brightness, detail, change, focus over the zone). Only a
+160-pixel grey thumbnail of each is kept, which is all the timing and picture checks
+look at (three seconds of 720p would be 250 MB), except every ``FULL_EVERY``-th frame,
+kept grey at full resolution for the focus check (3-4 frames: 3.7 MB at 720p).
 
 A failed self-test stands for the rest of the day: rerunning until one passes would make
 the check meaningless. An operator who fixed the camera restarts the worker, which tests
@@ -30,19 +32,27 @@ log = logging.getLogger(__name__)
 
 # The width cameras.services.selftest reduces every frame to before measuring it.
 THUMB_WIDTH = 160
+# Frames kept at full resolution: every 30th (once a second at 30 fps), as many as the
+# self-test's zone-sharpness check samples (every tenth of the frames it is given).
+FULL_EVERY = 30
 
 Thumbs = list[tuple[float, NDArray[np.uint8]]]
 # (frames as (t_s, grey thumbnail), nominal fps or None) -> summary for the heartbeat
 RunSelfTest = Callable[[Thumbs, float | None], dict[str, Any]]
 
 
+def grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    out = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return np.asarray(out, dtype=np.uint8)
+
+
 def thumbnail(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    h, w = grey.shape[:2]
+    grey_image = grey(image)
+    h, w = grey_image.shape[:2]
     if w > THUMB_WIDTH:
         size = (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w)))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(grey, dtype=np.uint8)
+        return np.asarray(cv2.resize(grey_image, size, interpolation=cv2.INTER_AREA), np.uint8)
+    return grey_image
 
 
 class SelfTestSchedule:
@@ -71,7 +81,8 @@ class SelfTestSchedule:
         """Called for every frame; cheap unless a self-test is being collected."""
         if not self._frames and not self.due():
             return
-        self._frames.append((frame.t_s, thumbnail(frame.image)))
+        full = len(self._frames) % FULL_EVERY == 0
+        self._frames.append((frame.t_s, grey(frame.image) if full else thumbnail(frame.image)))
         if frame.t_s - self._frames[0][0] >= self.seconds:
             self._run(nominal_fps)
 

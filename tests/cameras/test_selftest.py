@@ -60,8 +60,10 @@ def test_a_healthy_camera_passes_every_check(camera: Camera, calibration: Calibr
         "picture_brightness",
         "picture_not_blank",
         "picture_not_frozen",
+        "zone_sharpness",
         "clock_offset",
         "reference_distances",
+        "plate_width",
     }
     assert result.calibration == calibration and result.reason == ""
 

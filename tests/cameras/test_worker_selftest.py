@@ -17,7 +17,7 @@ from cameras.models import SelfTest
 from cameras.vision.measure.source import Frame
 from cameras.worker import wiring
 from cameras.worker.delivery import Delivery
-from cameras.worker.selfcheck import THUMB_WIDTH, SelfTestSchedule, Thumbs
+from cameras.worker.selfcheck import FULL_EVERY, THUMB_WIDTH, SelfTestSchedule, Thumbs
 from cameras.worker.wiring import build_worker, clock_offset_s
 from enforcement.services import violation_record
 from policy.models import AuditEvent
@@ -33,6 +33,18 @@ class Recorder:
     def __call__(self, frames: Thumbs, nominal_fps: float | None) -> dict[str, Any]:
         self.calls.append((frames, nominal_fps))
         return {"passed": True, "frames": len(frames)}
+
+
+def test_it_keeps_thumbnails_but_one_full_frame_a_second_for_the_focus_check() -> None:
+    recorder = Recorder()
+    schedule = SelfTestSchedule(recorder, lambda: date(2026, 5, 4))
+    image = np.zeros((720, 1280, 3), np.uint8)
+    for i in range(120):
+        schedule.observe(Frame(i, i / 30.0, image), 30.0)
+    frames = recorder.calls[0][0]
+    full = [i for i, (_, kept) in enumerate(frames) if kept.shape == (720, 1280)]
+    assert full == list(range(0, len(frames), FULL_EVERY)) and len(full) == 4
+    assert all(kept.shape[1] == THUMB_WIDTH for i, (_, kept) in enumerate(frames) if i not in full)
 
 
 def test_the_worker_self_tests_its_first_three_seconds_and_again_on_a_new_day(
@@ -137,6 +149,10 @@ def test_a_frozen_camera_fails_its_self_test_and_the_gate_refuses_its_violations
     selftest = SelfTest.objects.filter(camera=camera).latest("ran_at")
     assert not selftest.passed and "frozen" in selftest.reason
     assert selftest.checks and worker.selftest is not None
+    verdicts = {c["name"]: c["verdict"] for c in selftest.checks}
+    # Focus is judged on the full-resolution frames the worker keeps: the frozen picture
+    # is sharp; the synthetic camera's 21 px plates are a warning, not a failure.
+    assert verdicts["zone_sharpness"] == "pass" and verdicts["plate_width"] == "warn"
     assert worker.selftest.result["id"] == selftest.pk
     assert AuditEvent.objects.filter(action="selftest.recorded", object_id=str(selftest.pk))
     spool = worker.parts.spool

@@ -1,4 +1,4 @@
-"""Redaction: faces, glass and bystanders' plates obscured; the target plate untouched."""
+"""Redaction by default: all but the target obscured, its glass too, its plate untouched."""
 
 from __future__ import annotations
 
@@ -89,18 +89,46 @@ def test_an_obscured_plate_like_patch_is_no_longer_recoverable() -> None:
     assert not plate.is_plausible_plate(normalise_plate_text(text))
 
 
-def test_it_leaves_the_target_plate_pixel_identical() -> None:
+def test_everything_outside_the_target_is_obscured_without_being_told_what_is_there() -> None:
+    frame = _scene(6)
+    target = (500, 300, 800, 650)
+    result = redact(frame, target, config=NO_DETECTORS)
+    assert [r.kind for r in result.regions] == ["outside_target", "target_glass"]
+    for y0, x0 in ((0, 0), (0, 1100), (400, 100), (600, 1000), (660, 520)):
+        window = (slice(y0, y0 + 60), slice(x0, x0 + 150))
+        assert _detail(result.image[window]) < 0.02 * _detail(frame[window]), (y0, x0)
+    summary = result.summary()
+    assert summary["kinds"] == {"outside_target": 1, "target_glass": 1}
+    assert 0.9 < float(summary["obscured_fraction"]) < 1.0  # type: ignore[arg-type]
+
+
+def test_the_road_geometry_survives_as_context() -> None:
+    road = np.full((1080, 1920, 3), 90, np.uint8)
+    for x_bottom in (300, 960, 1620):  # lane lines converging towards the horizon
+        cv2.line(road, (x_bottom, 1080), (960 + (x_bottom - 960) // 5, 300), (235, 235, 235), 14)
+    result = redact(road, (800, 700, 1100, 1000), config=NO_DETECTORS)
+    coarse = (slice(300, 700), slice(0, 1920))  # well outside the target
+    before = cv2.GaussianBlur(road[coarse], (0, 0), 20)
+    after = cv2.GaussianBlur(result.image[coarse], (0, 0), 20)
+    assert _correlation(before, after) > 0.9
+
+
+def test_the_target_plate_region_is_byte_identical_even_under_a_bystander() -> None:
     frame = _scene()
     target, plate_box = (400, 200, 900, 650), (560, 520, 740, 580)
-    # A bystander overlapping the target and a face-size region over the plate.
-    result = redact(frame, target, [(650, 300, 1100, 700)], target_plate_box=plate_box)
-    x1, y1, x2, y2 = plate_box
-    assert np.array_equal(result.image[y1:y2, x1:x2], frame[y1:y2, x1:x2])
+    for known in (plate_box, None):  # located, or only where a plate can be
+        # A bystander's box lying over the target's whole lower half, plate included.
+        result = redact(frame, target, [(380, 400, 1100, 700)], target_plate_box=known)
+        assert result.kept_plate is not None
+        x1, y1, x2, y2 = result.kept_plate
+        assert x1 <= 560 and y1 <= 520 and x2 >= 740 and y2 >= 580
+        assert np.array_equal(result.image[y1:y2, x1:x2], frame[y1:y2, x1:x2])
+        assert "other_vehicle" in {r.kind for r in result.regions}
 
 
 def test_it_obscures_the_targets_glass_above_the_plate() -> None:
     frame = _scene(1)
-    result = redact(frame, (400, 200, 900, 650), config=NO_DETECTORS)
+    result = redact(frame, (400, 200, 900, 650), direction="away", config=NO_DETECTORS)
     glass = [r for r in result.regions if r.kind == "target_glass"]
     assert len(glass) == 1
     x1, y1, x2, y2 = glass[0].bbox
@@ -108,6 +136,15 @@ def test_it_obscures_the_targets_glass_above_the_plate() -> None:
     assert _detail(result.image[y1:y2, x1:x2]) < 0.05 * _detail(frame[y1:y2, x1:x2])
     # Below the glass the body and the plate area are unchanged.
     assert np.array_equal(result.image[y2:650, 400:900], frame[y2:650, 400:900])
+
+
+def test_a_vehicle_seen_from_the_front_has_a_deeper_glass_band() -> None:
+    frame = _scene(1)
+    bands = {}
+    for direction in ("away", "toward", None):
+        result = redact(frame, (400, 200, 900, 650), direction=direction, config=NO_DETECTORS)
+        bands[direction] = next(r.bbox for r in result.regions if r.kind == "target_glass")[3]
+    assert bands["away"] < bands["toward"] == bands[None]
 
 
 def test_the_glass_band_stops_above_a_plate_mounted_high() -> None:
@@ -119,88 +156,84 @@ def test_the_glass_band_stops_above_a_plate_mounted_high() -> None:
     assert np.array_equal(result.image[230:270, 220:380], frame[230:270, 220:380])
 
 
-def test_it_blurs_other_vehicles_plates_and_glass() -> None:
+def test_another_vehicle_overlapping_the_target_is_obscured_there() -> None:
     frame = _scene(3)
-    other = (900, 300, 1200, 600)
-    result = redact(frame, (100, 100, 500, 500), [other], config=NO_DETECTORS)
-    kinds = {r.kind: r.bbox for r in result.regions}
-    assert {"other_plate_band", "other_glass"} <= kinds.keys()
-    for box in (kinds["other_plate_band"], kinds["other_glass"]):
-        x1, y1, x2, y2 = box
-        assert _detail(result.image[y1:y2, x1:x2]) < 0.05 * _detail(frame[y1:y2, x1:x2])
-    # The band covers the lower-middle of the bystander, where plates are mounted.
-    bx1, by1, bx2, by2 = kinds["other_plate_band"]
-    assert bx1 > other[0] and bx2 < other[2] and by1 >= 450 and by2 == other[3]
+    result = redact(frame, (100, 100, 500, 500), [(470, 200, 700, 600)], config=NO_DETECTORS)
+    part = next(r.bbox for r in result.regions if r.kind == "other_vehicle")
+    assert part == (470, 200, 500, 500)  # only where it overlaps: the rest is background
+    below_glass = (slice(340, 500), slice(470, 500))  # would be sharp target body otherwise
+    assert _detail(result.image[below_glass]) < 0.05 * _detail(frame[below_glass])
 
 
-def test_a_bystanders_real_plate_can_no_longer_be_read() -> None:
+def test_a_bystanders_real_plate_cannot_be_read_though_nothing_detected_it() -> None:
     car = _load(CAR)
     before = plate.read_plate(car)
     assert before.text == "浙GZ6825", "precondition: the plate is readable unredacted"
-    # The whole car is a bystander; the target is elsewhere in the frame.
-    result = redact(car, (0, 0, 120, 120), [(100, 50, 1100, 850)], config=NO_DETECTORS)
+    # The target is elsewhere in the frame; no box is given for the car itself.
+    result = redact(car, (0, 0, 120, 120), config=NO_DETECTORS)
     after = plate.read_plate(result.image)
     assert after.text != before.text and after.needs_human
-
-
-def test_a_plate_found_by_the_cascade_outside_the_target_is_obscured() -> None:
-    car = _load(CAR)
-    result = redact(car, (0, 0, 120, 120), config=RedactionConfig(detect_faces=False))
-    plates = [r.bbox for r in result.regions if r.kind == "plate"]
-    assert CAR_PLATE in plates
     x1, y1, x2, y2 = CAR_PLATE
-    assert _detail(result.image[y1:y2, x1:x2]) < 0.1 * _detail(car[y1:y2, x1:x2])
+    assert _detail(result.image[y1:y2, x1:x2]) < 0.05 * _detail(car[y1:y2, x1:x2])
 
 
-def test_the_targets_own_plate_found_by_the_cascade_is_kept() -> None:
+def test_the_targets_own_real_plate_stays_readable() -> None:
     car = _load(CAR)
-    for plate_box in (CAR_PLATE, None):  # known, or inferred from the target's lower part
-        result = redact(
-            car,
-            (100, 50, 1100, 850),
-            target_plate_box=plate_box,
-            config=RedactionConfig(detect_faces=False),
-        )
+    for plate_box in (CAR_PLATE, None):  # located, or inside the plate zone
+        result = redact(car, (100, 50, 1100, 850), target_plate_box=plate_box)
         assert CAR_PLATE not in [r.bbox for r in result.regions if r.kind == "plate"]
         x1, y1, x2, y2 = CAR_PLATE
         assert np.array_equal(result.image[y1:y2, x1:x2], car[y1:y2, x1:x2])
         assert plate.read_plate(result.image).text == "浙GZ6825"
 
 
-def test_faces_in_a_real_photo_are_found_and_obscured() -> None:
+def test_faces_in_a_real_photo_are_obscured_though_nothing_detected_them() -> None:
     photo = cv2.imread(str(_zidane()))
     assert photo is not None
-    started = time.perf_counter()
-    result = redact(photo, (0, 640, 100, 720))
-    print(
-        f"redaction of a {photo.shape[1]}x{photo.shape[0]} frame: "
-        f"{(time.perf_counter() - started) * 1000:.0f} ms"
-    )
-    faces = [r.bbox for r in result.regions if r.kind == "face"]
+    h, w = photo.shape[:2]
     # The two faces in zidane.jpg: the man on the right (near 990, 185) and Zidane (near
-    # 637, 342, found only on the mirrored frame).
-    for cx, cy in ((990, 185), (637, 342)):
-        assert any(x1 < cx < x2 and y1 < cy < y2 for x1, y1, x2, y2 in faces), (cx, cy)
-    for x1, y1, x2, y2 in faces:
-        assert _detail(result.image[y1:y2, x1:x2]) < 0.2 * _detail(photo[y1:y2, x1:x2])
-    # Run the face detector again around each face: nothing is found there any more.
+    # 637, 342). The target is elsewhere: the background alone hides both faces.
+    result = redact(photo, (0, 640, 100, 720), config=NO_DETECTORS)
     gray = cv2.cvtColor(result.image, cv2.COLOR_BGR2GRAY)
+    assert len(detect_faces(cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY), RedactionConfig())) >= 2
     for cx, cy in ((990, 185), (637, 342)):
         x0, y0 = max(0, cx - 200), max(0, cy - 200)
-        window = gray[y0 : cy + 200, x0 : cx + 200]
-        still_found = detect_faces(window, RedactionConfig())
-        assert not any(x1 < cx - x0 < x2 and y1 < cy - y0 < y2 for x1, y1, x2, y2 in still_found), (
-            "a face is still detectable after redaction"
-        )
+        window = gray[y0 : min(h, cy + 200), x0 : min(w, cx + 200)]
+        found = detect_faces(window, RedactionConfig())
+        assert not any(a < cx - x0 < c and b < cy - y0 < d for a, b, c, d in found), (cx, cy)
+
+
+def test_a_face_inside_the_targets_sharp_body_is_found_and_obscured() -> None:
+    photo = cv2.imread(str(_zidane()))
+    assert photo is not None
+    face = cv2.resize(photo[100:280, 900:1080], (90, 90))  # the right-hand man's face
+    canvas = np.full((720, 1280, 3), 120, np.uint8)
+    # Target (100..1100, 100..700): glass above y 460, plate zone x 200..1000 below it;
+    # the face stands at the box's left edge, beside the body, in the sharp strip.
+    canvas[520:610, 102:192] = face
+    gray = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
+    assert detect_faces(gray, RedactionConfig()), "precondition: the pasted face is a face"
+    result = redact(canvas, (100, 100, 1100, 700))
+    assert any(r.kind == "face" for r in result.regions)
+    window = cv2.cvtColor(result.image, cv2.COLOR_BGR2GRAY)[420:710, 0:400]
+    assert not detect_faces(window, RedactionConfig())
 
 
 def test_the_input_frame_is_not_modified_and_the_audit_is_json() -> None:
     frame = _scene(4)
     before = frame.copy()
-    result = redact(frame, (100, 100, 400, 400), [(500, 100, 800, 400)], config=NO_DETECTORS)
+    result = redact(frame, (100, 100, 400, 400), [(300, 100, 800, 400)], config=NO_DETECTORS)
     assert np.array_equal(frame, before)
     audit = json.loads(json.dumps(result.audit()))
-    assert {a["kind"] for a in audit} == {"target_glass", "other_plate_band", "other_glass"}
+    assert {a["kind"] for a in audit} == {"outside_target", "target_glass", "other_vehicle"}
+    json.dumps(result.summary())
+
+
+def test_a_target_outside_the_frame_leaves_everything_obscured() -> None:
+    frame = _scene(7)
+    result = redact(frame, (2000, 2000, 2100, 2100))
+    assert result.target is None and result.kept_plate is None
+    assert _detail(result.image) < 0.02 * _detail(frame)
 
 
 def test_boxes_outside_or_across_the_frame_edge_are_clipped_not_fatal() -> None:
@@ -217,6 +250,19 @@ def test_boxes_outside_or_across_the_frame_edge_are_clipped_not_fatal() -> None:
         x1, y1, x2, y2 = region.bbox
         assert 0 <= x1 < x2 <= 1280 and 0 <= y1 < y2 <= 720
     assert np.array_equal(result.image[150:190, 0:100], frame[150:190, 0:100])
+
+
+def test_a_1080p_still_is_redacted_within_the_budget() -> None:
+    frame = cv2.resize(_scene(8), (1920, 1080))
+    redact(frame, (700, 500, 1200, 1000))  # cascades load on first use
+    cpu = []
+    for _ in range(5):
+        started = time.process_time()
+        redact(frame, (700, 500, 1200, 1000), [(1000, 450, 1400, 800)], direction="toward")
+        cpu.append(time.process_time() - started)
+    # 50 ms is the budget (benchmarks/redaction.py). CPU time, not wall time: on a shared
+    # test machine other programs' turns on the cores are not redaction's; 4x slack.
+    assert min(cpu) < 0.2, cpu
 
 
 def test_the_smallest_face_searched_is_the_cascades_own_up_to_1080p_and_grows_for_4k() -> None:

@@ -238,6 +238,12 @@
       });
       tbody.appendChild(tr);
     });
+    if (data.plate) {
+      document.getElementById("fs-plate-px").textContent = data.plate.near_px.toFixed(0);
+      document.getElementById("fs-plate-min").textContent = String(data.plate.min_px);
+      document.getElementById("fs-plate-range").textContent =
+        data.plate.narrowest_px.toFixed(0) + "–" + data.plate.widest_px.toFixed(0) + " px across the zone";
+    }
     var warnings = document.getElementById("fs-warnings");
     warnings.innerHTML = "";
     data.warnings.forEach(function (w) {

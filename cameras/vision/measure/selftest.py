@@ -1,12 +1,13 @@
 """The daily self-test's checks (no Django): is the camera's clock right, its frame timing
-sane, its picture alive, and does its calibration still reproduce the surveyed distances?"""
+sane, its picture alive and in focus over the zone, does its calibration still reproduce
+the surveyed distances, and are plates wide enough in the picture to be read?"""
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import cv2
@@ -15,6 +16,13 @@ from numpy.typing import NDArray
 
 from cameras.vision.errors import CalibrationError, VideoSourceError
 from cameras.vision.measure.calibration import Calibration as EngineCalibration
+from cameras.vision.measure.readability import (
+    MIN_ZONE_SHARPNESS,
+    PLATE_WIDTH_EU_M,
+    plate_readability,
+    zone_mask,
+    zone_sharpness,
+)
 from cameras.vision.measure.source import FrameSource
 
 MAX_FRAMES = 300  # about ten seconds: enough to see frame timing and a passing car
@@ -51,13 +59,15 @@ class Check:
     limit: str
     passed: bool
     detail: str
+    advisory: bool = False  # reported, but does not fail the self-test
 
     def as_dict(self) -> dict[str, Any]:
+        verdict = "pass" if self.passed else ("warn" if self.advisory else "fail")
         return {
             "name": self.name,
             "value": self.value,
             "limit": self.limit,
-            "verdict": "pass" if self.passed else "fail",
+            "verdict": verdict,
             "detail": self.detail,
         }
 
@@ -69,6 +79,7 @@ class _FrameStats:
     detail: list[float]
     change: list[float]
     duplicates: int = 0
+    zone_detail: list[float] = field(default_factory=list)
 
 
 def _thumb(image: NDArray[Any]) -> NDArray[np.float32]:
@@ -81,11 +92,18 @@ def _thumb(image: NDArray[Any]) -> NDArray[np.float32]:
     return np.asarray(grey, dtype=np.float32)
 
 
-def _collect(frames: Iterable[tuple[float, NDArray[Any]]]) -> _FrameStats:
-    """One pass, one thumbnail in memory: a self-test must not hold 300 HD frames."""
+def _collect(
+    frames: Iterable[tuple[float, NDArray[Any]]],
+    focus: Callable[[NDArray[Any]], float | None] | None = None,
+) -> _FrameStats:
+    """One pass, one thumbnail in memory: a self-test must not hold 300 HD frames.
+    ``focus`` (zone sharpness, full resolution) runs on every tenth frame."""
     stats = _FrameStats([], [], [], [])
     prev: NDArray[np.float32] | None = None
-    for t_s, image in frames:
+    for n, (t_s, image) in enumerate(frames):
+        value = focus(image) if focus is not None and n % 10 == 0 else None
+        if value is not None:
+            stats.zone_detail.append(value)
         thumb = _thumb(image)
         stats.times.append(float(t_s))
         stats.brightness.append(float(thumb.mean()))
@@ -230,20 +248,79 @@ def _picture_checks(stats: _FrameStats) -> list[Check]:
     ]
 
 
+def _engine(calibration: CalibrationRecord | None) -> EngineCalibration | None:
+    try:
+        return EngineCalibration.from_dict(calibration.data) if calibration else None
+    except CalibrationError:
+        return None  # reference_distances names the problem
+
+
+def _focus(engine: EngineCalibration | None) -> Callable[[NDArray[Any]], float | None] | None:
+    """Zone sharpness per frame, or None for frames smaller than the calibration's picture
+    (the camera worker hands the self-test 160 px thumbnails, with one full-resolution
+    frame a second: focus is judged on those; without any, the check is left out)."""
+    if engine is None:
+        return None
+    masks: dict[tuple[int, int], NDArray[np.uint8]] = {}
+    extent = float(np.max(engine.plane.image_points[:, 0]))
+
+    def sharpness(image: NDArray[Any]) -> float | None:
+        h, w = image.shape[:2]
+        if w < 0.5 * extent:
+            return None
+        if (w, h) not in masks:
+            masks[(w, h)] = zone_mask(engine.plane, engine.zone, w, h)
+        return zone_sharpness(image, masks[(w, h)])
+
+    return sharpness
+
+
+def _focus_check(values: list[float]) -> Check:
+    limit = f"≥ {MIN_ZONE_SHARPNESS:g}"
+    value = float(np.median(values))
+    ok = value >= MIN_ZONE_SHARPNESS
+    detail = (
+        "the zone is in focus" if ok else "the zone is blurred: lens out of focus, fogged or dirty"
+    )
+    return Check("zone_sharpness", round(value, 1), limit, ok, f"{detail} ({value:.1f})")
+
+
+def _plate_check(
+    engine: EngineCalibration | None, plate_width_m: float, min_plate_px: int, gates: bool
+) -> Check:
+    limit = f"≥ {min_plate_px} px"
+    if engine is None:
+        return Check("plate_width", None, limit, False, "no usable calibration", not gates)
+    found = plate_readability(engine.plane, engine.zone, plate_width_m, min_plate_px)
+    return Check(
+        "plate_width", round(found.near_px, 1), limit, found.readable, found.message(), not gates
+    )
+
+
 def selftest_checks(
     frames: FrameInput,
     calibration: CalibrationRecord | None,
     clock_offset_s: float | None,
     nominal_fps: float | None,
+    *,
+    plate_width_m: float = PLATE_WIDTH_EU_M,
+    min_plate_px: int = 0,
+    plate_gates: bool = False,
 ) -> list[Check]:
+    """Every check. ``min_plate_px`` > 0 adds the plate-width check, which fails the
+    self-test only with ``plate_gates`` (otherwise it is reported as a warning)."""
     checks: list[Check] = []
+    engine = _engine(calibration)
+    focus = _focus(engine)
     try:
         if isinstance(frames, FrameSource):
-            stats = _collect((f.t_s, f.image) for f in itertools.islice(frames, MAX_FRAMES))
+            stats = _collect(
+                ((f.t_s, f.image) for f in itertools.islice(frames, MAX_FRAMES)), focus
+            )
             stats.duplicates = frames.stats.duplicate_frames
             nominal_fps = nominal_fps or frames.stats.nominal_fps or None
         else:
-            stats = _collect(frames)
+            stats = _collect(frames, focus)
     except VideoSourceError as exc:
         checks.append(Check("frames", 0.0, f"≥ {MIN_FRAMES}", False, f"source unreadable: {exc}"))
         stats = None
@@ -257,6 +334,10 @@ def selftest_checks(
                 nominal_fps = float(calibration.data.get("fps") or 0) or None
             checks += _timing_checks(stats, nominal_fps)
             checks += _picture_checks(stats)
+        if stats.zone_detail:
+            checks.append(_focus_check(stats.zone_detail))
     checks.append(_clock_check(clock_offset_s))
     checks.append(_reference_check(calibration))
+    if min_plate_px > 0:
+        checks.append(_plate_check(engine, plate_width_m, min_plate_px, plate_gates))
     return checks
