@@ -182,7 +182,19 @@ FAIRSPEED: dict[str, Any] = {
     "MAX_EVIDENCE_MESSAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_MESSAGE_BYTES", 8 * 1024 * 1024),
     # Larger packages travel through the evidence storage; beyond this they are refused.
     "MAX_EVIDENCE_PACKAGE_BYTES": envint("FAIRSPEED_MAX_EVIDENCE_PACKAGE_BYTES", 64 * 1024 * 1024),
+    # Owner lookup after two approvals: a CSV file (demo, tests) or a registry class path.
+    "OWNER_REGISTRY": envstr("FAIRSPEED_OWNER_REGISTRY", str(VAR_DIR / "demo" / "registry.csv")),
+    # Where residents open their notice; printed on notices and in their QR codes.
+    "PORTAL_URL": envstr("FAIRSPEED_PORTAL_URL", SITE_URL.rstrip("/") + "/portal/"),
+    "NOTICE_SENDER": envstr("FAIRSPEED_NOTICE_SENDER", "Fairspeed demo city, 1 Main St"),
 }
+NOTICES_ROOT = Path(envstr("NOTICES_ROOT", str(VAR_DIR / "notices")))
+STORAGES["notices"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(NOTICES_ROOT), "base_url": None},
+}
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "notices@fairspeed.invalid")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

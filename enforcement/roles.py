@@ -20,12 +20,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "reviewer": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.review_violation",
         "enforcement.view_evidence",
     ],
     "approver": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.approve_violation",
+        "enforcement.mail_notice",
         "enforcement.view_evidence",
     ],
     "equity_reviewer": [
@@ -36,12 +39,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "hearing_officer": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.view_evidence",
     ],
     "auditor": [
         "policy.view_audit_log",
         "policy.view_auditevent",
         "enforcement.view_violation",
+        "enforcement.view_notice",
     ],
 }
 
