@@ -21,5 +21,6 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/cameras/", include("cameras.urls")),
     path("staff/policy/", include("policy.urls")),
+    path("staff/cases/", include("enforcement.cases.urls")),
     path("", include("enforcement.public_urls")),
 ]
