@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "enforcement.retention_purge",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Deadlines, defaults and email copies of notices; idempotent, so hourly is safe.
+    "notices-sweep-hourly": {
+        "task": "enforcement.notices_sweep",
+        "schedule": crontab(minute=5),
+    },
     "heartbeat-staleness-every-minute": {
         "task": "cameras.flag_stale_heartbeats",
         "schedule": 60.0,

@@ -40,3 +40,10 @@ def record_violation(self: Any, event: dict[str, Any]) -> str:
 @shared_task(name="enforcement.retention_purge", acks_late=True)
 def retention_purge_task() -> dict[str, int]:
     return asdict(retention_purge())
+
+
+@shared_task(name="enforcement.notices_sweep", acks_late=True)
+def notices_sweep_task() -> dict[str, int]:
+    from enforcement.cases.mailing import notices_sweep
+
+    return asdict(notices_sweep())

@@ -40,7 +40,11 @@ DISMISS_REASONS = {
 
 
 def _locked(violation_id: int) -> Violation:
-    return Violation.objects.select_for_update().select_related("camera__site").get(pk=violation_id)
+    return (
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("camera__site")
+        .get(pk=violation_id)
+    )
 
 
 def _refuse(violation: Violation, actor: Actor, action: str, why: str) -> TransitionError:
@@ -109,8 +113,9 @@ def violation_dismiss(violation_id: int, actor: Actor, *, code: str, text: str =
         v.status, v.status_reason, v.dismissal_code = S.DISMISSED, reason, code
         v.claimed_by_id = v.claimed_until = None
         v.save()
-        audit_record(actor=actor, action="violation.dismissed", obj=v, reason=reason,
-                     details={"code": code})  # fmt: skip
+        audit_record(
+            actor=actor, action="violation.dismissed", obj=v, reason=reason, details={"code": code}
+        )
     return v
 
 
@@ -125,8 +130,13 @@ def violation_approve(violation_id: int, actor: Actor) -> Violation:
             v.status, v.approved_by_id, v.approved_at = S.APPROVED, actor.pk, timezone.now()
             v.claimed_by_id = v.claimed_until = None
             v.save()
-            audit_record(actor=actor, action="violation.approved", obj=v, reason="second approval",
-                         details={"reviewed_by": v.reviewed_by_id})  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="violation.approved",
+                obj=v,
+                reason="second approval",
+                details={"reviewed_by": v.reviewed_by_id},
+            )
     if same_person:
         raise _refuse(v, actor, "approval", "the approver must be a different person")
     return violation_owner_lookup(v.pk)
@@ -143,16 +153,28 @@ def violation_owner_lookup(violation_id: int, registry: OwnerRegistry | None = N
         found = registry.lookup(v.plate_text)
         if found is not None:
             OwnerRecord.objects.create(
-                violation=v, source=registry.source, plate=found.plate, state=found.state,
-                make=found.make, model=found.model, colour=found.colour, name=found.owner_name,
-                address=found.address, email=found.email, language=found.language,
+                violation=v,
+                source=registry.source,
+                plate=found.plate,
+                state=found.state,
+                make=found.make,
+                model=found.model,
+                colour=found.colour,
+                name=found.owner_name,
+                address=found.address,
+                email=found.email,
+                language=found.language,
                 looked_up_at=timezone.now(),
-            )  # fmt: skip
+            )
         v.status = S.OWNER_FOUND if found else S.OWNER_NOT_FOUND
         v.save(update_fields=["status"])
-        audit_record(actor=None, action="violation.owner_looked_up", obj=v,
-                     reason="found" if found else "no registered owner for the plate",
-                     details={"source": registry.source, "found": found is not None})  # fmt: skip
+        audit_record(
+            actor=None,
+            action="violation.owner_looked_up",
+            obj=v,
+            reason="found" if found else "no registered owner for the plate",
+            details={"source": registry.source, "found": found is not None},
+        )
     return v
 
 
@@ -163,8 +185,12 @@ def violation_vehicle_confirm(violation_id: int, actor: Actor) -> Notice:
         require_state(v, [S.OWNER_FOUND], "confirm the vehicle of")
         require_role(actor, "approver", "confirm vehicles")
         if v.reviewed_by_id != actor.pk:
-            audit_record(actor=actor, action="violation.vehicle_confirmed", obj=v,
-                         reason="registry vehicle matches the evidence")  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="violation.vehicle_confirmed",
+                obj=v,
+                reason="registry vehicle matches the evidence",
+            )
             return notice_issue(v)
     raise _refuse(v, actor, "confirm", "the reviewer cannot also confirm the vehicle")
 
@@ -182,8 +208,13 @@ def violation_vehicle_mismatch(violation_id: int, actor: Actor, *, reason: str) 
         v.status = S.AWAITING_REVIEW
         v.reviewed_by_id = v.approved_by_id = v.reviewed_at = v.approved_at = None
         v.save()
-        audit_record(actor=actor, action="violation.sent_back", obj=v, reason=reason.strip(),
-                     details={"plate": v.plate_text})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="violation.sent_back",
+            obj=v,
+            reason=reason.strip(),
+            details={"plate": v.plate_text},
+        )
     return v
 
 

@@ -112,8 +112,12 @@ def case_file(request: HttpRequest, pk: int, name: str) -> FileResponse:
     except FileNotFoundError:
         raise Http404 from None
     with transaction.atomic():
-        audit_record(actor=request.user, action="violation.evidence_viewed", obj=violation,
-                     details={"file": name})  # fmt: skip
+        audit_record(
+            actor=request.user,
+            action="violation.evidence_viewed",
+            obj=violation,
+            details={"file": name},
+        )
     return FileResponse(handle, content_type="image/jpeg")
 
 
@@ -142,8 +146,10 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("enforcement:case", pk=pk)
     violation.refresh_from_db()
-    messages.success(request, _("Case %(pk)s: %(status)s.") % {
-        "pk": pk, "status": violation.get_status_display()})  # fmt: skip
+    messages.success(
+        request,
+        _("Case %(pk)s: %(status)s.") % {"pk": pk, "status": violation.get_status_display()},
+    )
     if violation.status == ViolationStatus.OWNER_FOUND:
         return redirect("enforcement:case", pk=pk)  # the approver compares the vehicle next
     return redirect(reverse("enforcement:queue-next", kwargs={"queue": queue}))

@@ -124,8 +124,10 @@ def test_an_evidence_file_is_served_only_if_listed_and_every_view_is_audited(
     root = use_evidence_storage(settings, tmp_path)
     (root / "cam" / "ev").mkdir(parents=True)
     (root / "cam" / "ev" / "01_entry.jpg").write_bytes(b"\xff\xd8jpeg")
-    v = case(evidence_dir="cam/ev",
-             evidence_manifest={"files": [{"name": "01_entry.jpg", "role": "entry"}]})  # fmt: skip
+    v = case(
+        evidence_dir="cam/ev",
+        evidence_manifest={"files": [{"name": "01_entry.jpg", "role": "entry"}]},
+    )
     client = login(people["reviewer"])
     assert client.get(f"/staff/cases/{v.pk}/files/01_entry.jpg").status_code == 200
     assert client.get(f"/staff/cases/{v.pk}/files/manifest.json").status_code == 404

@@ -32,8 +32,14 @@ def test_ab645_makes_a_plates_first_11_to_15_mph_a_warning_and_the_next_a_citati
 
     from enforcement.models import Notice
 
-    Notice.objects.create(violation=case(camera=camera), kind="warning", number="1",
-                          plate="ABC123", ruleset="ca-ab645", issued_at=timezone.now())  # fmt: skip
+    Notice.objects.create(
+        violation=case(camera=camera),
+        kind="warning",
+        number="1",
+        plate="ABC123",
+        ruleset="ca-ab645",
+        issued_at=timezone.now(),
+    )
     terms = notice_terms(v)
     assert terms.kind == "citation" and terms.fine == Decimal(50) and terms.units == "mph"
 
