@@ -196,3 +196,15 @@ def notices_sweep(now: dt.datetime | None = None) -> SweepReport:
             violation_close(n.violation_id, None, reason="warning: review period over")
             report.closed += 1
     return report
+
+
+def notice_pin_reissue(notice: Notice, actor: Actor | None, *, reason: str) -> str:
+    """A new PIN for a notice whose printed PIN is lost; the old one stops working."""
+    if actor is not None:
+        require_role(actor, "approver", "reissue PINs")
+    pin = pin_new()
+    with transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(pin_hash=pin_hash(pin))
+        audit_record(actor=actor, action="notice.pin_reissued", obj=notice, reason=reason)
+    notice.pin_hash = Notice.objects.get(pk=notice.pk).pin_hash
+    return pin

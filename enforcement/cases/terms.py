@@ -39,7 +39,8 @@ SCHEDULES: dict[str, Schedule] = {
         "km/h",
         ((0, Decimal(50)), (20, Decimal(100)), (35, Decimal(200))),
         _30,
-        None,
+        # AB 645's "first 11-15 mph is a warning", widened to the demo's km/h bands.
+        30,
         "Fairspeed demo data, not a real program",
     ),
     "ca-ab645": Schedule(
