@@ -206,3 +206,39 @@ def test_a_case_open_by_one_reviewer_is_not_handed_to_another(case, people, staf
 def test_only_reviewers_and_approvers_open_cases(case, people) -> None:
     with pytest.raises(TransitionError):
         t.violation_claim(case().pk, people["auditor"])
+
+
+ALL_STATES = list(S)
+
+
+@pytest.mark.parametrize(
+    ("transition", "allowed"),
+    [
+        (lambda pk, p: t.violation_approve(pk, p["approver"]), {S.AWAITING_APPROVAL}),
+        (lambda pk, p: t.violation_vehicle_confirm(pk, p["approver"]), {S.OWNER_FOUND}),
+        (
+            lambda pk, p: t.violation_vehicle_mismatch(pk, p["approver"], reason="van"),
+            {S.OWNER_FOUND},
+        ),
+        (
+            lambda pk, p: t.violation_close(pk, p["approver"], reason="done"),
+            {S.OWNER_NOT_FOUND, S.NOTICE_MAILED},
+        ),
+        (
+            lambda pk, p: t.violation_review(pk, p["reviewer"], plate="ABC123"),
+            {S.AWAITING_REVIEW, S.WARNING},
+        ),
+    ],
+    ids=["approve", "confirm", "mismatch", "close", "review"],
+)
+def test_each_transition_is_refused_from_every_state_but_its_own(
+    case, people, registry, transition, allowed
+) -> None:
+    for status in ALL_STATES:
+        if status in allowed:
+            continue
+        v = case(status=status)
+        with pytest.raises(TransitionError, match="cannot"):
+            transition(v.pk, people)
+        v.refresh_from_db()
+        assert v.status == status
