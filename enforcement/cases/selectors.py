@@ -22,6 +22,10 @@ QUEUE_PERMISSION = {
     "review": "enforcement.review_violation",
     "approval": "enforcement.approve_violation",
 }
+QUEUE_COLUMNS = (
+    "measured_at", "speed_kmh", "uncertainty_kmh", "limit_kmh", "status", "camera__code",
+    "claimed_by", "claimed_until", "reviewed_by",
+)  # fmt: skip
 # Speed bands on the lower bound's excess over the limit, in km/h.
 SPEED_BANDS: dict[str, tuple[float, float | None]] = {
     "0-10": (0.0, 10.0),
@@ -63,6 +67,8 @@ def case_queue(queue: str, user: Any, filters: QueueFilters | None = None) -> Qu
         Violation.objects.filter(status__in=QUEUES[queue])
         .exclude(Q(claimed_until__gt=now) & ~Q(claimed_by=user.pk))
         .select_related("camera")
+        # The list shows a few columns; the JSON ones (measurement, manifest) stay behind.
+        .only(*QUEUE_COLUMNS)
         .order_by("measured_at", "pk")
     )
     if queue == "approval":
