@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from enforcement.models import Violation, ViolationStatus
+from enforcement.models import Notice, Violation, ViolationStatus
 from policy.models import AuditEvent
 from policy.presets import preset_for
 
@@ -145,3 +145,23 @@ def case_files(violation: Violation) -> dict[str, str]:
     """Evidence file names by role (entry, exit, plate or plate_region)."""
     files = violation.evidence_manifest.get("files", []) if violation.evidence_manifest else []
     return {f["role"]: f["name"] for f in files if "role" in f and "name" in f}
+
+
+def notice_lookup(number: str, *, plate: str = "", pin: str = "") -> Notice | None:
+    """The notice a resident means, by number and plate or number and PIN; None for any
+    mismatch (never saying which part was wrong). A number whose check digit fails is
+    refused before any database query."""
+    from enforcement.cases.numbers import notice_number_normalise, pin_check, verhoeff_valid
+    from enforcement.cases.owners import plate_normalise
+
+    number = notice_number_normalise(number)
+    if not verhoeff_valid(number) or not (plate or pin):
+        return None
+    notice = Notice.objects.filter(number=number).select_related("violation").first()
+    if notice is None:
+        return None
+    if plate and plate_normalise(plate) == plate_normalise(notice.plate):
+        return notice
+    if pin and pin_check(pin, notice.pin_hash):
+        return notice
+    return None
