@@ -24,6 +24,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("operator", "cameras:health", _("Camera health"), _("Heartbeats, self-tests, certificates.")),
     ("reviewer", "enforcement:review-queue", _("Review queue"), _("First review of violations.")),
     ("approver", "enforcement:approval-queue", _("Approval queue"), _("Second approval.")),
+    ("approver", "enforcement:mailing", _("Mailing batches"), _("Print and mail notices.")),
     ("equity_reviewer", "policy:placements", _("Placements"), _("Review camera placements.")),
     ("hearing_officer", "enforcement:hearings", _("Hearings"), _("Decide contested cases.")),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
