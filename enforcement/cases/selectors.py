@@ -76,10 +76,12 @@ def case_queue(queue: str, user: Any, filters: QueueFilters | None = None) -> Qu
         qs = qs.exclude(reviewed_by=user.pk)
     if filters.camera:
         qs = qs.filter(camera__code=filters.camera)
+    # Compare with the day's bounds, not ``measured_at__date``: a function of the column
+    # cannot use the (status, measured_at) index.
     if filters.date_from:
-        qs = qs.filter(measured_at__date__gte=filters.date_from)
+        qs = qs.filter(measured_at__gte=_day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(measured_at__date__lte=filters.date_to)
+        qs = qs.filter(measured_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
     if filters.band:
         low, high = SPEED_BANDS[filters.band]
         excess = F("speed_kmh") - F("uncertainty_kmh") - F("limit_kmh")
@@ -87,6 +89,10 @@ def case_queue(queue: str, user: Any, filters: QueueFilters | None = None) -> Qu
         if high is not None:
             qs = qs.filter(excess__lt=high)
     return qs
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def case_next(queue: str, user: Any) -> Violation | None:

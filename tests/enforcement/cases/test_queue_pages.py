@@ -44,6 +44,9 @@ def test_the_queue_filters_by_camera_date_and_speed_band(case, people) -> None:
     day = timezone.localdate().isoformat()
     html = client.get(f"/staff/cases/queue/review/?date_from={day}").content.decode()
     assert f"/staff/cases/{old.pk}/" not in html and f"/staff/cases/{fast.pk}/" in html
+    before = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    html = client.get(f"/staff/cases/queue/review/?date_to={before}").content.decode()
+    assert f"/staff/cases/{old.pk}/" in html and f"/staff/cases/{fast.pk}/" not in html
 
 
 def test_an_approver_cannot_open_the_reviewers_queue(people) -> None:
