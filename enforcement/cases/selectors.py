@@ -16,7 +16,7 @@ from policy.presets import preset_for
 S = ViolationStatus
 QUEUES: dict[str, tuple[str, ...]] = {
     "review": (S.AWAITING_REVIEW, S.WARNING),
-    "approval": (S.AWAITING_APPROVAL, S.OWNER_FOUND, S.OWNER_NOT_FOUND),
+    "approval": (S.AWAITING_APPROVAL, S.APPROVED, S.OWNER_FOUND, S.OWNER_NOT_FOUND),
 }
 QUEUE_PERMISSION = {
     "review": "enforcement.review_violation",

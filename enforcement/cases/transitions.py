@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from enforcement.cases.guards import Actor, CaseTaken, TransitionError, require_role, require_state
 from enforcement.cases.issue import notice_issue
-from enforcement.cases.owners import OwnerRegistry, owner_registry
+from enforcement.cases.owners import OwnerRegistry, RegistryError, owner_registry
 from enforcement.models import Notice, OwnerRecord, Violation, ViolationStatus
 from enforcement.roles import user_roles
 from policy.audit import audit_record
@@ -139,7 +139,14 @@ def violation_approve(violation_id: int, actor: Actor) -> Violation:
             )
     if same_person:
         raise _refuse(v, actor, "approval", "the approver must be a different person")
-    return violation_owner_lookup(v.pk)
+    try:
+        return violation_owner_lookup(v.pk)
+    except RegistryError as exc:
+        # The approval stands; the case waits in "approved" until the lookup is retried.
+        with transaction.atomic():
+            audit_record(actor=None, action="violation.owner_lookup_failed", obj=v, reason=str(exc))
+        v.refresh_from_db()
+        return v
 
 
 def violation_owner_lookup(violation_id: int, registry: OwnerRegistry | None = None) -> Violation:

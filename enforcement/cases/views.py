@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cameras.models import Camera
 from enforcement.cases import transitions as t
 from enforcement.cases.guards import CaseTaken, TransitionError
+from enforcement.cases.owners import RegistryError
 from enforcement.cases.selectors import (
     QUEUE_PERMISSION,
     QUEUES,
@@ -135,11 +136,15 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             t.violation_vehicle_confirm(pk, user)
         elif action == "mismatch":
             t.violation_vehicle_mismatch(pk, user, reason=post.get("text", ""))
+        elif action == "lookup":
+            if not user.has_perm("enforcement.approve_violation"):
+                raise TransitionError("only approvers retry an owner lookup")
+            t.violation_owner_lookup(pk)
         elif action == "close":
             t.violation_close(pk, user, reason=post.get("text", "") or "no registered owner")
         else:
             raise TransitionError(f"unknown action {action!r}")
-    except TransitionError as exc:
+    except (TransitionError, RegistryError) as exc:
         messages.error(request, str(exc))
         return redirect("enforcement:case", pk=pk)
     violation.refresh_from_db()
@@ -147,6 +152,6 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Case %(pk)s: %(status)s.") % {"pk": pk, "status": violation.get_status_display()},
     )
-    if violation.status == ViolationStatus.OWNER_FOUND:
+    if violation.status in (ViolationStatus.OWNER_FOUND, ViolationStatus.APPROVED):
         return redirect("enforcement:case", pk=pk)  # the approver compares the vehicle next
     return redirect(reverse("enforcement:queue-next", kwargs={"queue": queue}))

@@ -136,3 +136,28 @@ def test_an_evidence_file_is_served_only_if_listed_and_every_view_is_audited(
     assert client.get(f"/staff/cases/{v.pk}/files/manifest.json").status_code == 404
     viewed = AuditEvent.objects.filter(action="violation.evidence_viewed", object_id=str(v.pk))
     assert [e.details["file"] for e in viewed] == ["01_entry.jpg"]
+
+
+def test_an_approver_retries_a_failed_owner_lookup_from_the_case_page(
+    case, people, settings, tmp_path
+) -> None:
+    settings.FAIRSPEED = {**settings.FAIRSPEED, "OWNER_REGISTRY": str(tmp_path / "r.csv")}
+    v = case()
+    login(people["reviewer"]).post(
+        f"/staff/cases/{v.pk}/act/", {"action": "review", "plate": "ABC123"}
+    )
+    approver = login(people["approver"])
+    approver.post(f"/staff/cases/{v.pk}/act/", {"action": "approve"})
+    assert "Look up the owner again" in approver.get(f"/staff/cases/{v.pk}/").content.decode()
+    r = approver.post(f"/staff/cases/{v.pk}/act/", {"action": "lookup"}, follow=True)
+    assert "r.csv" in r.content.decode()  # still unreadable: said so, nothing changes
+    (tmp_path / "r.csv").write_text(
+        "plate,state,make,model,colour,owner_name,address,email\nABC123,CA,K,R,W,N,Addr,\n"
+    )
+    refused = login(people["reviewer"]).post(f"/staff/cases/{v.pk}/act/", {"action": "lookup"})
+    assert refused.status_code == 302
+    v.refresh_from_db()
+    assert v.status == S.APPROVED
+    approver.post(f"/staff/cases/{v.pk}/act/", {"action": "lookup"})
+    v.refresh_from_db()
+    assert v.status == S.OWNER_FOUND

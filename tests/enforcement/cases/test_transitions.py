@@ -242,3 +242,19 @@ def test_each_transition_is_refused_from_every_state_but_its_own(
             transition(v.pk, people)
         v.refresh_from_db()
         assert v.status == status
+
+
+def test_an_unreadable_registry_keeps_the_approval_and_audits_the_failure(
+    case, people, settings, tmp_path
+) -> None:
+    settings.FAIRSPEED = {**settings.FAIRSPEED, "OWNER_REGISTRY": str(tmp_path / "gone.csv")}
+    v = case()
+    t.violation_review(v.pk, people["reviewer"], plate="ABC123")
+    v = t.violation_approve(v.pk, people["approver"])
+    assert v.status == S.APPROVED and v.approved_by == people["approver"]
+    failed = AuditEvent.objects.get(action="violation.owner_lookup_failed", object_id=str(v.pk))
+    assert "gone.csv" in failed.reason
+    (tmp_path / "gone.csv").write_text(
+        "plate,state,make,model,colour,owner_name,address,email\nABC123,CA,K,R,W,N,Addr,\n"
+    )
+    assert t.violation_owner_lookup(v.pk).status == S.OWNER_FOUND
