@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
     },
     "audit-checkpoint-hourly": {
         "task": "policy.audit_checkpoint",
+        "schedule": crontab(minute=35),
+    },
+    # Deadlines, defaults and email copies of notices; idempotent, so hourly is safe.
+    "notices-sweep-hourly": {
+        "task": "enforcement.notices_sweep",
         "schedule": crontab(minute=5),
     },
     "heartbeat-staleness-every-minute": {

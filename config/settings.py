@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -245,11 +246,24 @@ FAIRSPEED: dict[str, Any] = {
     "PLATE_WIDTH_MM": envint("FAIRSPEED_PLATE_WIDTH_MM", 520),
     "MIN_PLATE_PX": envint("FAIRSPEED_MIN_PLATE_PX", 80),
     "PLATE_WIDTH_GATES_SELFTEST": envbool("FAIRSPEED_PLATE_WIDTH_GATES_SELFTEST", False),
+    # Owner lookup after two approvals: a CSV file (demo, tests) or a registry class path.
+    "OWNER_REGISTRY": envstr("FAIRSPEED_OWNER_REGISTRY", str(VAR_DIR / "demo" / "registry.csv")),
+    # Where residents open their notice; printed on notices and in their QR codes.
+    "PORTAL_URL": envstr("FAIRSPEED_PORTAL_URL", SITE_URL.rstrip("/") + "/portal/"),
+    "NOTICE_SENDER": envstr("FAIRSPEED_NOTICE_SENDER", "Fairspeed demo city, 1 Main St"),
 }
+NOTICES_ROOT = Path(envstr("NOTICES_ROOT", str(VAR_DIR / "notices")))
+STORAGES["notices"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(NOTICES_ROOT), "base_url": None},
+}
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "notices@fairspeed.invalid")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # HTTP Basic that answers 429 once django-axes has locked the account.
         "enforcement.api_auth.LockoutAwareBasicAuthentication",

@@ -257,3 +257,118 @@ def demo_placements() -> dict[str, int]:
         "proposed": PlacementProposal.objects.count(),
         "approved": PlacementProposal.objects.filter(status=PlacementStatus.APPROVED).count(),
     }
+
+
+# --- The staff half of the demo: two people clear each case through the services the
+# pages call, then a mailing batch is printed and recorded as mailed. -----------------
+
+# The synthetic vehicles carry blank plates (nothing for OCR to read), so the demo's
+# reviewer types these, in order of measurement; the demo registry knows them.
+DEMO_PLATES = ["7DEM001", "7DEM002", "7DEM003", "7DEM004", "7DEM005", "7DEM006"]
+DEMO_REGISTRY = [
+    (
+        "Toyota",
+        "Corolla",
+        "Blue",
+        "Ana Ruiz",
+        "12 Oak St; Springfield, CA 90001",
+        "ana@example.org",
+        "es",
+    ),
+    ("Ford", "Focus", "Red", "Bo Chen", "3 Elm Rd; Springfield, CA 90002", "", "en"),
+    (
+        "Kia",
+        "Rio",
+        "White",
+        "Cy Diaz",
+        "40 Pine Ave; Springfield, CA 90003",
+        "cy@example.org",
+        "en",
+    ),
+]
+
+
+def demo_registry(path: Path) -> Path:
+    """The demo's owner registry (CSV), one owner per demo plate."""
+    rows = ["plate,state,make,model,colour,owner_name,address,email,language"]
+    for n, plate in enumerate(DEMO_PLATES):
+        make, model, colour, name, address, email, lang = DEMO_REGISTRY[n % len(DEMO_REGISTRY)]
+        rows.append(f'{plate},CA,{make},{model},{colour},{name},"{address}",{email},{lang}')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def demo_review(camera: Camera) -> int:
+    """The demo reviewer and approver clear every waiting case; returns how many."""
+    from enforcement.cases import transitions as t
+    from enforcement.models import Violation
+
+    reviewer = User.objects.get(username="demo_reviewer")
+    approver = User.objects.get(username="demo_approver")
+    waiting = Violation.objects.filter(camera=camera, status__in=t.FIRST_REVIEW)
+    done = Violation.objects.filter(camera=camera).exclude(plate_text="").count()
+    cleared = 0
+    for v in waiting.order_by("measured_at"):
+        plate = v.plate_text or DEMO_PLATES[(done + cleared) % len(DEMO_PLATES)]
+        t.violation_claim(v.pk, reviewer)
+        t.violation_review(v.pk, reviewer, plate=plate)
+        if t.violation_approve(v.pk, approver).status == "owner_found":
+            t.violation_vehicle_confirm(v.pk, approver)
+        cleared += 1
+    return cleared
+
+
+def demo_mail(var_dir: Path) -> dict[str, str]:
+    """Print and mail what was issued; return portal credentials for one citation
+    (kept in var/ so a second run shows the same, checked against the stored hash)."""
+    from enforcement.cases.mailing import (
+        mailing_batch_create,
+        mailing_batch_record_mailed,
+        notice_pin_reissue,
+        notices_sweep,
+    )
+    from enforcement.cases.numbers import pin_check
+    from enforcement.models import Notice
+
+    approver = User.objects.get(username="demo_approver")
+    result = mailing_batch_create(approver, timezone.localdate())
+    if result is not None:
+        mailing_batch_record_mailed(result.batch.pk, approver, timezone.localdate())
+    notices_sweep()
+    path = var_dir / "demo_portal.json"
+    saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    pins = {
+        **({saved["citation"]: saved["pin"]} if saved else {}),
+        **(result.pins if result else {}),
+    }
+    citations = Notice.objects.filter(violation__camera__code=DEMO_CAMERA, kind="citation")
+    notice = citations.filter(number=saved.get("citation")).first() or citations.first()
+    if notice is None:
+        return {"citation": "", "plate": "", "pin": ""}
+    pin = pins.get(notice.number, "")
+    if not pin_check(pin, notice.pin_hash):
+        pin = notice_pin_reissue(notice, approver, reason="demo credentials file was missing")
+    portal = {"citation": notice.number, "plate": notice.plate, "pin": pin}
+    path.write_text(json.dumps(portal))
+    path.chmod(0o600)
+    return portal
+
+
+def demo_sample_notices(var_dir: Path, portal: dict[str, str]) -> list[Path]:
+    """The portal citation's notice as PDF in English and in Spanish, for a look."""
+    from enforcement.cases.notice_pdf import Printed, notices_pdf
+    from enforcement.models import Notice
+
+    notice = Notice.objects.filter(number=portal["citation"]).first()
+    if notice is None:
+        return []
+    out = var_dir / "notices" / "samples"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for lang in ("en", "es"):
+        printed = Printed(pin=portal["pin"], deadlines=notice.deadlines)
+        path = out / f"notice-{notice.number}-{lang}.pdf"
+        path.write_bytes(notices_pdf([(notice, printed)], language=lang))
+        paths.append(path)
+    return paths

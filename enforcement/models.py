@@ -13,9 +13,20 @@ class ViolationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected by the policy gate")
     WARNING = "warning", _("Warning only")
     AWAITING_REVIEW = "awaiting_review", _("Awaiting first review")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    AWAITING_APPROVAL = "awaiting_approval", _("Reviewed, awaiting second approval")
     APPROVED = "approved", _("Approved for a notice")
     DISMISSED = "dismissed", _("Dismissed by a reviewer")
+    OWNER_FOUND = "owner_found", _("Owner found, vehicle to confirm")
+    OWNER_NOT_FOUND = "owner_not_found", _("Owner not found")
+    CITATION_ISSUED = "citation_issued", _("Citation issued")
+    WARNING_ISSUED = "warning_issued", _("Warning issued")
+    NOTICE_MAILED = "notice_mailed", _("Notice mailed")
+    CLOSED = "closed", _("Closed")
+
+
+class NoticeKind(models.TextChoices):
+    CITATION = "citation", _("Citation")
+    WARNING = "warning", _("Warning")
 
 
 class Violation(models.Model):
@@ -44,9 +55,28 @@ class Violation(models.Model):
     status = models.CharField(max_length=30, choices=ViolationStatus.choices)
     status_reason = models.TextField()
     received_at = models.DateTimeField(auto_now_add=True)
+    # The two-person review (enforcement.cases.transitions); the plate above is the
+    # reviewer's reading once reviewed, the OCR's before.
+    reviewed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Who has the case open in the queue, and until when: nobody else is handed it.
+    claimed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    dismissal_code = models.CharField(max_length=30, blank=True)
+    # The gate judged it a warning (warning period): reviewed like any case, noticed as one.
+    warning_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-measured_at"]
+        indexes = [models.Index(fields=["status", "measured_at"], name="violation_queue_idx")]
         permissions = [
             ("review_violation", "Can do the first review of violations"),
             ("approve_violation", "Can give the second approval of violations"),
@@ -138,3 +168,17 @@ class DeletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id} purged {self.purged_at:%Y-%m-%d}"
+
+
+# The case's later records (owner, notice, mailing batch) live beside the workflow code.
+from enforcement.cases.models import MailingBatch, Notice, OwnerRecord  # noqa: E402
+
+__all__ = [
+    "DeadLetter",
+    "MailingBatch",
+    "Notice",
+    "NoticeKind",
+    "OwnerRecord",
+    "Violation",
+    "ViolationStatus",
+]

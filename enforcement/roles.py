@@ -24,12 +24,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "reviewer": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.review_violation",
         "enforcement.view_evidence",
     ],
     "approver": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.approve_violation",
+        "enforcement.mail_notice",
         "enforcement.view_evidence",
     ],
     "equity_reviewer": [
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "hearing_officer": [
         "enforcement.view_violation",
+        "enforcement.view_notice",
         "enforcement.view_evidence",
     ],
     "auditor": [
@@ -52,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enforcement.view_deletionrecord",
         "enforcement.manage_legal_hold",
         "enforcement.view_deadletter",
+        "enforcement.view_notice",
     ],
 }
 

@@ -36,6 +36,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
         _("Approval queue"),
         _("Second, independent approval before any owner lookup."),
     ),
+    ("approver", "enforcement:mailing", _("Mailing batches"), _("Print and mail notices.")),
     (
         "equity_reviewer",
         "policy:placements",

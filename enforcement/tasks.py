@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
@@ -48,3 +49,10 @@ def retention_purge_task() -> dict[str, object]:
         "files_deleted": report.files_deleted,
         "incoming_deleted": report.incoming_deleted,
     }
+
+
+@shared_task(name="enforcement.notices_sweep", acks_late=True)
+def notices_sweep_task() -> dict[str, int]:
+    from enforcement.cases.mailing import notices_sweep
+
+    return asdict(notices_sweep())

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cameras.models import Camera, TrafficMonth
 from cameras.services.counts import merge_histograms
-from enforcement.models import Violation, ViolationStatus
+from enforcement.models import NoticeKind, Violation, ViolationStatus
 from policy.models import PlacementProposal, PlacementStatus
 
 SMALL_CELL = 5
@@ -33,9 +33,8 @@ MONTHS_BEFORE, MONTHS_AFTER = 3, 6  # AB 645's evaluation window (Veh. Code 2243
 
 # How each status counts in the report; statuses added later fall under "violations".
 REFUSED = {ViolationStatus.REJECTED}
-WARNINGS = {ViolationStatus.WARNING}
 DISMISSED = {ViolationStatus.DISMISSED}
-DECISIONS = ("readings_refused", "violations", "warnings", "dismissals")
+DECISIONS = ("readings_refused", "violations", "warnings", "citations", "dismissals")
 
 
 def suppress(n: int) -> int | None:
@@ -83,6 +82,7 @@ class MonthRow:
     readings_refused: int | None = 0
     violations: int | None = 0
     warnings: int | None = 0
+    citations: int | None = 0
     dismissals: int | None = 0
 
 
@@ -121,7 +121,7 @@ def _decision_counts(
         Violation.objects.annotate(
             m=TruncMonth("measured_at", tzinfo=timezone.get_current_timezone())
         )
-        .values("m", "camera__site_id", "status")
+        .values("m", "camera__site_id", "status", "notice__kind")
         .annotate(n=Count("id"))
     )
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -132,8 +132,11 @@ def _decision_counts(
             cell["readings_refused"] += r["n"]
             continue
         cell["violations"] += r["n"]
-        if status in WARNINGS:
+        # A warning is the gate's (a warning period) or a notice of kind warning.
+        if status == ViolationStatus.WARNING or r["notice__kind"] == NoticeKind.WARNING:
             cell["warnings"] += r["n"]
+        elif r["notice__kind"] == NoticeKind.CITATION:
+            cell["citations"] += r["n"]
         elif status in DISMISSED:
             cell["dismissals"] += r["n"]
     return out

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enforcement', '0004_dead_letter_replay'),
+        ('enforcement', '0005_case_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -87,7 +87,7 @@ def test_thirty_wrong_basic_passwords_then_the_right_one_are_not_all_answered(
     final = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION=_basic(user.username, RIGHT))
     # Session authentication comes first, so DRF answers a wrong password with 403;
     # from the fifth on the account is locked and the API says so.
-    assert codes[:4] == [403] * 4
+    assert set(codes[:4]) <= {401, 403}  # refused (401 once token auth leads)
     assert set(codes[5:]) == {429}
     assert final.status_code == 429
     assert "locked" in final.json()["detail"]

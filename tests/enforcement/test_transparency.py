@@ -57,6 +57,7 @@ def test_counts_under_five_are_suppressed_and_larger_ones_published() -> None:
         "readings_refused": None,
         "violations": 9,
         "warnings": None,
+        "citations": 0,
         "dismissals": 0,
     }
 

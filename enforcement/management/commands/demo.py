@@ -17,8 +17,18 @@ from django.db.models import Sum
 
 from cameras.models import TrafficCount
 from config.celery import worker_argv
-from enforcement.demo import demo_placements, demo_policy, demo_scene, demo_seed, demo_users
-from enforcement.models import Violation
+from enforcement.demo import (
+    demo_mail,
+    demo_placements,
+    demo_policy,
+    demo_registry,
+    demo_review,
+    demo_sample_notices,
+    demo_scene,
+    demo_seed,
+    demo_users,
+)
+from enforcement.models import Notice, Violation
 
 REPO = Path(settings.BASE_DIR)
 
@@ -95,14 +105,17 @@ class Command(BaseCommand):
                     break
                 time.sleep(0.5)
             self._print_story(new, truth, report.get("rejected") or {})
+            portal = self._staff_half(camera, var)
             counted = TrafficCount.objects.filter(camera=camera).aggregate(n=Sum("vehicles"))["n"]
+            notices = Notice.objects.filter(violation__camera=camera)
+            # What the database holds for the demo camera, so a second run says the same.
             summary = {
                 "measured": int(report.get("passages", counted or 0)),
-                "violations": new.count(),
-                "warnings": new.filter(status="warning").count(),
-                "citations": 0,  # the review → citation workflow is not built yet
+                "violations": Violation.objects.filter(camera=camera).count(),
+                "warnings": notices.filter(kind="warning").count(),
+                "citations": notices.filter(kind="citation").count(),
                 "placements": placements,
-                "portal": {"citation": "", "plate": "", "pin": ""},
+                "portal": portal,
                 "users": users,
             }
             if not opts["no_serve"]:
@@ -116,6 +129,16 @@ class Command(BaseCommand):
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+    def _staff_half(self, camera: Any, var: Path) -> dict[str, str]:
+        log = self.stderr.write
+        demo_registry(var / "demo" / "registry.csv")
+        cleared = demo_review(camera)
+        log(f"• demo reviewer and approver cleared {cleared} case(s) (the review services)")
+        portal = demo_mail(var)
+        for path in demo_sample_notices(var, portal):
+            log(f"  sample notice: {path}")
+        return portal
 
     def _print_story(
         self, violations: Any, truth: dict[str, Any], rejected: dict[str, int]
