@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 TARGETS = {"mae_kmh": 0.75, "max_over_kmh": 2.0, "measured_pct": 95.0, "phantoms": 0}
 
-SYNTH_SOURCES = sorted(Path(__file__).resolve().parents[1].glob("cameras/vision/synth*.py"))
+SYNTH_SOURCES = sorted(Path(__file__).resolve().parents[1].glob("cameras/vision/synth/*.py"))
 
 
 def scene_key(spec: SceneSpec) -> str:
