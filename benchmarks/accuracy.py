@@ -19,70 +19,24 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import YOLO_WEIGHTS, fmt, table, write_summary
+from benchmarks.scoring import coverage_by, error_stats, score
 from benchmarks.suite import geometries, scene_for
-from cameras.vision.measure.calibration import load_calibration
+from cameras.vision.measure.calibration import Calibration, load_calibration
 from cameras.vision.measure.pipeline import measure_video
 from cameras.vision.measure.source import Frame
 from cameras.vision.measure.speed import Passage
 from cameras.vision.measure.track import Track
 from cameras.vision.synth import SceneFiles, SceneSpec, render_scene
 
+if TYPE_CHECKING:
+    from benchmarks.peer import PeerSpeed
+
 TARGETS = {"mae_kmh": 0.75, "max_over_kmh": 2.0, "measured_pct": 95.0, "phantoms": 0}
-LATERAL_TOL_M = 2.0  # a passage belongs to a vehicle whose lane centre is this close
-TIME_SLACK_S = 0.5
 
-
-def match(
-    passages: list[Passage], truth: list[dict[str, Any]]
-) -> tuple[dict[int, Passage], list[Passage], list[Passage]]:
-    """One-to-one greedy match, nearest first. Returns ({truth id: passage}, unmatched,
-    duplicates: valid passages of a vehicle already matched to another valid passage)."""
-    cands: list[tuple[float, int, int]] = []
-    for pi, p in enumerate(passages):
-        for v in truth:
-            if not v["zone"]:
-                continue
-            z = v["zone"][v["near_contact"]]
-            te, tx = z["t_enter_s"], z["t_exit_s"]
-            if te is None or tx is None:
-                continue
-            dx = abs(p.world_x_m - v["lane_x_m"]) if np.isfinite(p.world_x_m) else 99.0
-            overlap = min(tx, p.t_exit_s) - max(te, p.t_enter_s)
-            if dx > LATERAL_TOL_M or overlap < -TIME_SLACK_S:
-                continue
-            dt = abs(0.5 * (te + tx) - 0.5 * (p.t_enter_s + p.t_exit_s))
-            cands.append((dx + dt, pi, v["id"]))
-    # A valid reading claims its vehicle before a rejected passage of the same vehicle
-    # (a fragment of its track): the vehicle was measured, and the rejected fragment
-    # tickets nobody. Two valid readings of one vehicle still leave one a duplicate.
-    cands.sort(key=lambda c: (not passages[c[1]].valid, c[0]))
-    by_truth: dict[int, Passage] = {}
-    used: set[int] = set()
-    dup: list[Passage] = []
-    for _, pi, vid in cands:
-        if pi in used:
-            continue
-        if vid in by_truth:
-            continue
-        by_truth[vid] = passages[pi]
-        used.add(pi)
-    for pi, p in enumerate(passages):
-        if pi in used:
-            continue
-        # a second reading of an already matched vehicle (split track) is a duplicate
-        if any(vid in by_truth and pi == ci for _, ci, vid in cands):
-            dup.append(p)
-            used.add(pi)
-    unmatched = [p for pi, p in enumerate(passages) if pi not in used]
-    return by_truth, unmatched, dup
-
-
-SYNTH_SOURCES = sorted(Path(__file__).resolve().parents[1].glob("cameras/vision/synth*.py"))
+SYNTH_SOURCES = sorted(Path(__file__).resolve().parents[1].glob("cameras/vision/synth/*.py"))
 
 
 def scene_key(spec: SceneSpec) -> str:
@@ -114,39 +68,25 @@ def render_or_reuse(spec: SceneSpec, work: Path, name: str) -> tuple[SceneFiles,
     return files, False
 
 
-def error_stats(errors: list[float]) -> dict[str, float | None]:
-    if not errors:
-        return {
-            "n": 0,
-            "mae_kmh": None,
-            "max_over_kmh": None,
-            "max_under_kmh": None,
-            "bias_kmh": None,
-        }
-    e = np.asarray(errors)
+def _peers(cal: Calibration) -> dict[str, PeerSpeed]:
+    from benchmarks.peer import PeerSpeed
+
+    if not YOLO_WEIGHTS.exists():  # the peer's constructor wants a model file, even unused
+        return {}
     return {
-        "n": len(e),
-        "mae_kmh": float(np.mean(np.abs(e))),
-        "max_over_kmh": float(max(0.0, e.max())),
-        "max_under_kmh": float(max(0.0, -e.min())),
-        "bias_kmh": float(e.mean()),
+        "peer_as_shipped": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=False),
+        "peer_zone_fed": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=True),
     }
 
 
-def coverage_by(results: list[dict[str, Any]]) -> dict[str, dict[str, tuple[int, int]]]:
-    """Unoccluded vehicles measured / present, per kind and per body colour: a hard
-    colour (road-grey on asphalt) must show up as such, not hide in the total."""
-    out: dict[str, dict[str, tuple[int, int]]] = {}
-    for field in ("kind", "colour"):
-        seen: Counter[str] = Counter()
-        ok: Counter[str] = Counter()
-        for r in results:
-            for v in r["vehicles"]:
-                if v.get("fully_visible"):
-                    seen[str(v.get(field))] += 1
-                    ok[str(v.get(field))] += bool(v.get("valid"))
-        out[field] = {k: (ok[k], seen[k]) for k in sorted(seen)}
-    return out
+def _measure(video: Path, cal: Calibration, peers: dict[str, PeerSpeed]) -> list[Passage]:
+    """Our engine's passages over the video, its tracks fed to the peers as it goes."""
+
+    def observer(frame: Frame, active: list[Track]) -> None:
+        for p in peers.values():
+            p.observe(frame, active)
+
+    return list(measure_video(video, cal, detector="motion", progress=False, observer=observer))
 
 
 def run_geometry(
@@ -159,8 +99,6 @@ def run_geometry(
 ) -> dict[str, Any]:
     """One geometry: render (or reuse), measure, score. ``readout_s`` renders a rolling
     shutter; ``untimed`` then measures as if the calibration did not know of it."""
-    from benchmarks.peer import PeerSpeed
-
     spec = replace(scene_for(geo, n_vehicles, seed), readout_s=readout_s)
     name = f"{geo.name}-readout{readout_s * 1000:g}ms" if readout_s else geo.name
     t0 = time.perf_counter()
@@ -170,71 +108,14 @@ def run_geometry(
     cal = load_calibration(files.calibration_path)
     if untimed:
         cal = replace(cal, readout_s=0.0)
-    peers = {}
-    if YOLO_WEIGHTS.exists():  # the peer's constructor wants a model file, even unused
-        peers = {
-            "peer_as_shipped": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=False),
-            "peer_zone_fed": PeerSpeed(cal, YOLO_WEIGHTS, zone_only=True),
-        }
-
-    def observer(frame: Frame, active: list[Track]) -> None:
-        for p in peers.values():
-            p.observe(frame, active)
-
+    peers = _peers(cal)
     t0 = time.perf_counter()
-    passages = list(
-        measure_video(files.video_path, cal, detector="motion", progress=False, observer=observer)
-    )
+    passages = _measure(files.video_path, cal, peers)
     t_measure = time.perf_counter() - t0
 
     crossing = [v for v in truth if v["crosses_zone"]]
-    by_truth, unmatched, dup = match(passages, crossing)
-    errors: list[float] = []
-    rows: list[dict[str, Any]] = []
-    reasons: Counter[str] = Counter()
-    peer_err: dict[str, list[float]] = {k: [] for k in peers}
-    peer_speeds = {k: p.speeds() for k, p in peers.items()}
     unocc = [v for v in crossing if v.get("fully_visible_in_zone")]
-    measured = 0
-    for v in crossing:
-        p = by_truth.get(v["id"])
-        row: dict[str, Any] = {
-            "id": v["id"],
-            "kind": v["kind"],
-            "colour": v.get("colour"),
-            "true_kmh": v["speed_kmh"],
-            "direction": v["direction"],
-            "lane_x_m": v["lane_x_m"],
-            "fully_visible": v.get("fully_visible_in_zone"),
-        }
-        if p is None:
-            reasons["not_tracked"] += 1
-            row["result"] = "missed"
-        else:
-            row.update(
-                speed_kmh=p.speed_kmh,
-                u_kmh=p.uncertainty_kmh,
-                valid=p.valid,
-                reason=p.reject_reason,
-                track_id=p.track_id,
-                # read from the motion detector's second contact guess (``shade``)
-                from_shade=bool(p.details.get("contact_from_shade")),
-            )
-            if p.valid:
-                errors.append(p.speed_kmh - v["speed_kmh"])
-                measured += bool(v.get("fully_visible_in_zone"))
-                # The peer is scored on the same vehicles our engine measured validly.
-                for k, sp in peer_speeds.items():
-                    if p.track_id in sp:
-                        peer_err[k].append(sp[p.track_id] - v["speed_kmh"])
-                        row[k] = sp[p.track_id]
-            else:
-                reasons[str(p.reject_reason)] += 1
-        rows.append(row)
-    phantoms = [p for p in unmatched if p.valid] + [p for p in dup if p.valid]
-    for p in unmatched:
-        if not p.valid:
-            reasons[f"unmatched:{p.reject_reason}"] += 1
+    s = score(passages, crossing, {k: p.speeds() for k, p in peers.items()})
     out: dict[str, Any] = {
         "geometry": geo.name,
         "note": geo.note,
@@ -245,21 +126,21 @@ def run_geometry(
         "measure_s": round(t_measure, 1),
         "vehicles_crossing": len(crossing),
         "unoccluded": len(unocc),
-        "measured_unoccluded": measured,
-        "measured_pct": 100.0 * measured / len(unocc) if unocc else None,
-        "phantoms": len(phantoms),
-        "reject_reasons": dict(reasons),
-        "ours": error_stats(errors),
-        "vehicles": rows,
-        "phantom_readings": [p.to_json() for p in phantoms],
+        "measured_unoccluded": s.measured,
+        "measured_pct": 100.0 * s.measured / len(unocc) if unocc else None,
+        "phantoms": len(s.phantoms),
+        "reject_reasons": dict(s.reasons),
+        "ours": error_stats(s.errors),
+        "vehicles": s.rows,
+        "phantom_readings": [p.to_json() for p in s.phantoms],
     }
-    for k, errs in peer_err.items():
+    for k, errs in s.peer_err.items():
         out[k] = error_stats(errs)
-    out["_errors"] = {"ours": errors, **peer_err}
+    out["_errors"] = {"ours": s.errors, **s.peer_err}
     return out
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="640x360, fewer vehicles (~2 min)")
     ap.add_argument("--vehicles", type=int, default=None, help="vehicles per geometry")
@@ -290,30 +171,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         action="store_true",
         help="with --readout: measure as if the calibration did not know the readout",
     )
-    args = ap.parse_args(argv)
-    w, h = (640, 360) if args.quick else (960, 540)
-    n = args.vehicles or (5 if args.quick else 10)
-    # Each geometry keeps its seed (its place in the full list) when --only picks some.
-    geos = [(i, g) for i, g in enumerate(geometries(w, h)) if not args.only or g.name in args.only]
-    tmp = tempfile.TemporaryDirectory(prefix="fairspeed-acc-")
-    work = args.keep or Path(tmp.name)
-    results = []
-    for gi, geo in geos:
-        print(f"[accuracy] {geo.name}: rendering and measuring ...", flush=True)
-        results.append(
-            run_geometry(
-                geo,
-                n,
-                gi + 1 + 100 * args.draw,
-                work,
-                args.readout,
-                bool(args.untimed and args.readout),
-            )
-        )
-    tmp.cleanup()
+    return ap.parse_args(argv)
 
+
+def overall_of(results: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:
+    """Every geometry's errors, shares and reasons together."""
     overall: dict[str, Any] = {}
-    keys = ["ours", *[k for k in ("peer_as_shipped", "peer_zone_fed") if k in results[0]]]
     for k in keys:
         overall[k] = error_stats([e for r in results for e in r["_errors"][k]])
     unocc = sum(r["unoccluded"] for r in results)
@@ -323,9 +186,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     overall["reject_reasons"] = dict(
         sum((Counter(r["reject_reasons"]) for r in results), Counter())
     )
-    for r in results:
-        del r["_errors"]
+    return overall
 
+
+def error_table(results: list[dict[str, Any]], overall: dict[str, Any], keys: list[str]) -> str:
+    """A row per geometry and engine, then the overall rows."""
     hdr = ["geometry", "who", "n", "MAE", "max over", "max under", "bias", "measured%", "phantoms"]
     rows: list[list[str]] = []
     for r in [*results, {"geometry": "OVERALL", **overall}]:
@@ -345,6 +210,39 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     str(r["phantoms"]) if mine else "",
                 ]
             )
+    return table(rows, hdr)
+
+
+def verdict_of(overall: dict[str, Any]) -> dict[str, bool]:
+    o = overall["ours"]
+    return {
+        "mae_ok": o["mae_kmh"] is not None and o["mae_kmh"] <= TARGETS["mae_kmh"],
+        "over_ok": o["max_over_kmh"] is not None and o["max_over_kmh"] <= TARGETS["max_over_kmh"],
+        "measured_ok": (overall["measured_pct"] or 0) >= TARGETS["measured_pct"],
+        "phantoms_ok": overall["phantoms"] == TARGETS["phantoms"],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    w, h = (640, 360) if args.quick else (960, 540)
+    n = args.vehicles or (5 if args.quick else 10)
+    untimed = bool(args.untimed and args.readout)
+    # Each geometry keeps its seed (its place in the full list) when --only picks some.
+    geos = [(i, g) for i, g in enumerate(geometries(w, h)) if not args.only or g.name in args.only]
+    tmp = tempfile.TemporaryDirectory(prefix="fairspeed-acc-")
+    work = args.keep or Path(tmp.name)
+    results = []
+    for gi, geo in geos:
+        print(f"[accuracy] {geo.name}: rendering and measuring ...", flush=True)
+        seed = gi + 1 + 100 * args.draw
+        results.append(run_geometry(geo, n, seed, work, args.readout, untimed))
+    tmp.cleanup()
+
+    keys = ["ours", *[k for k in ("peer_as_shipped", "peer_zone_fed") if k in results[0]]]
+    overall = overall_of(results, keys)
+    for r in results:
+        del r["_errors"]
     print()
     print(
         f"Synthetic accuracy, {w}x{h}, {n} vehicles + an occluded pair per geometry, "
@@ -356,25 +254,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             else ""
         )
     )
-    print(table(rows, hdr))
+    print(error_table(results, overall, keys))
     print("reject reasons (ours):", overall["reject_reasons"] or "none")
     overall["measured_by"] = coverage_by(results)
     for field, shares in overall["measured_by"].items():
         print(f"measured by {field}:", ", ".join(f"{k} {m}/{n}" for k, (m, n) in shares.items()))
-    o = overall["ours"]
-    verdict = {
-        "mae_ok": o["mae_kmh"] is not None and o["mae_kmh"] <= TARGETS["mae_kmh"],
-        "over_ok": o["max_over_kmh"] is not None and o["max_over_kmh"] <= TARGETS["max_over_kmh"],
-        "measured_ok": (overall["measured_pct"] or 0) >= TARGETS["measured_pct"],
-        "phantoms_ok": overall["phantoms"] == TARGETS["phantoms"],
-    }
+    verdict = verdict_of(overall)
     print("targets", TARGETS, "->", verdict)
     summary = {
         "resolution": [w, h],
         "vehicles_per_geometry": n,
         "draw": args.draw,
         "readout_s": args.readout,
-        "untimed": bool(args.untimed and args.readout),
+        "untimed": untimed,
         "targets": TARGETS,
         "verdict": verdict,
         "overall": overall,

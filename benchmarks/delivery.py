@@ -30,7 +30,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cameras.vision.evidence.signing import SigningKey
+    from cameras.worker.spool import Spool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,29 +72,15 @@ def _wait(condition: Any, timeout: float) -> bool:
 
 # -- the child: one broker ----------------------------------------------------------------------
 def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]:
+    """One broker's run, inside its own Django (settings from the parent's environment):
+    a Celery worker in the background, then throughput, then latency."""
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    import numpy as np
-
-    from cameras.limits import max_message_bytes
-    from cameras.vision.evidence.package import (
-        EvidenceFrame,
-        Measurement,
-        build_package,
-        package_to_bytes,
-    )
-    from cameras.vision.evidence.plate import PlateRead
-    from cameras.worker.delivery import Delivery
-    from cameras.worker.spool import Spool
-    from cameras.worker.wiring import Publisher, camera_key
     from config.celery import worker_argv
-    from enforcement.models import Violation
-    from tests.cameras.clips import LANE1, LANE2, render
-    from tests.factories import enforceable_camera
 
     env = dict(os.environ)
     logs = tmp / "logs"
@@ -104,123 +94,8 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
     )
     result: dict[str, Any] = {"broker": broker}
     try:
-        # -- throughput ------------------------------------------------------------------------
-        camera = enforceable_camera(code="bench-tp")
-        key = camera_key(camera)
-        image = np.full((360, 640, 3), 110, np.uint8)
-        image[150:300, 250:420] = (40, 40, 190)
-        from datetime import UTC, datetime, timedelta
-
-        from django.utils import timezone
-
-        now = timezone.now()
-        start = datetime.now(UTC)
-        frames = [EvidenceFrame(i, start + timedelta(seconds=i / 30), image) for i in (0, 20)]
-        spool = Spool(tmp / "spool-tp")
-        sizes = []
-        for _ in range(events):
-            event_id = str(uuid.uuid4())
-            pkg = build_package(
-                tmp / "build" / event_id,
-                camera_id=camera.code,
-                calibration_version="1",
-                frames=frames,
-                boxes={0: (250, 150, 420, 300), 20: (260, 140, 410, 280)},
-                measurement=Measurement(1, 84.0, 1.4, 50.0, 0.1, 0.7),
-                key=key,
-                plate_read=PlateRead("AB123CD", 0.9, (40, 110, 130, 140), False),
-                event_id=event_id,
-            )
-            data = package_to_bytes(pkg.directory)
-            sizes.append(len(data))
-            spool.put(
-                event_id,
-                {
-                    "schema_version": 1,
-                    "event_id": event_id,
-                    "camera_code": camera.code,
-                    "calibration_version": 1,
-                    "measured_at": now.isoformat(),
-                    "limit_kmh": 50,
-                    "passage": {
-                        "speed_kmh": 84.0,
-                        "uncertainty_kmh": 1.4,
-                        "valid": True,
-                        "class": "car",
-                        "t_enter_s": 0.1,
-                        "t_exit_s": 0.7,
-                    },
-                    "plate": {"text": "AB123CD", "confidence": 0.9},
-                },
-                data,
-            )
-        shutil.rmtree(tmp / "build", ignore_errors=True)
-        delivery = Delivery(spool, Publisher(), max_message_bytes=max_message_bytes())
-        t0 = time.perf_counter()
-        delivery.start()
-        _wait(lambda: spool.size().pending == 0, 300)
-        t_published = time.perf_counter() - t0
-        done = _wait(lambda: Violation.objects.filter(camera=camera).count() >= events, 600)
-        t_stored = time.perf_counter() - t0
-        delivery.stop()
-        spool.close()
-        verified = Violation.objects.filter(camera=camera, evidence_verified=True).count()
-        result["throughput"] = {
-            "events": events,
-            "package_kb": round(statistics.mean(sizes) / 1024, 1),
-            "publish_events_per_s": round(events / t_published, 1),
-            "stored_events_per_s": round(events / t_stored, 1) if done else None,
-            "verified": verified,
-        }
-
-        # -- latency ---------------------------------------------------------------------------
-        # 20 speeders (85-95 km/h) 1.6 s apart in one lane, slow traffic in the other: enough
-        # violations for a median and a 95th percentile that mean something.
-        bench = [(85.0 + (i * 7) % 11, LANE2, 1.2 + 1.6 * i) for i in range(20)]
-        bench += [(35.0 + (i * 3) % 10, LANE1, 2.0 + 3.2 * i) for i in range(10)]
-        bench.sort(key=lambda v: v[2])
-        clip = render(clip_dir, "bench", bench)
-        cam = enforceable_camera(code="bench-lat", source_url=str(clip.video))
-        cam.calibrations.update(data=clip.calibration)
-        worker = subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "run_camera",
-                cam.code,
-                "--source",
-                str(clip.video),
-                "--once",
-                "--realtime",
-                "--detector",
-                "motion",
-                "--drain-timeout",
-                "60",
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        report = json.loads(worker.stdout.strip().splitlines()[-1]) if worker.stdout else {}
-        _wait(
-            lambda: Violation.objects.filter(camera=cam).count() >= report.get("violations", 0), 60
-        )
-        latencies = []
-        for v in Violation.objects.filter(camera=cam):
-            p = v.measurement
-            left_zone = v.measured_at + timedelta(seconds=p["t_exit_s"] - p["t_enter_s"])
-            latencies.append((v.received_at - left_zone).total_seconds())
-        result["latency"] = {
-            "speeders_in_clip": len(clip.speeders),
-            "violations": len(latencies),
-            "median_s": round(statistics.median(latencies), 3) if latencies else None,
-            "p95_s": round(_percentile(latencies, 0.95), 3) if latencies else None,
-            "max_s": round(max(latencies), 3) if latencies else None,
-        }
-        if worker.returncode != 0:
-            result["latency"]["error"] = worker.stderr[-2000:]
+        result["throughput"] = _throughput(tmp, events)
+        result["latency"] = _latency(clip_dir, env)
     finally:
         celery.terminate()
         try:
@@ -228,6 +103,148 @@ def child(broker: str, tmp: Path, events: int, clip_dir: Path) -> dict[str, Any]
         except subprocess.TimeoutExpired:
             celery.kill()
     return result
+
+
+def _throughput(tmp: Path, events: int) -> dict[str, Any]:
+    """``events`` signed violations spooled first; then the clock starts, the delivery
+    thread publishes them and the Celery worker verifies and stores them."""
+    from cameras.limits import max_message_bytes
+    from cameras.worker.delivery import Delivery
+    from cameras.worker.spool import Spool
+    from cameras.worker.wiring import Publisher, camera_key
+    from enforcement.models import Violation
+    from tests.factories import enforceable_camera
+
+    camera = enforceable_camera(code="bench-tp")
+    key = camera_key(camera)
+    spool = Spool(tmp / "spool-tp")
+    sizes = _spool_events(spool, tmp / "build", camera.code, key, events)
+    shutil.rmtree(tmp / "build", ignore_errors=True)
+    delivery = Delivery(spool, Publisher(), max_message_bytes=max_message_bytes())
+    t0 = time.perf_counter()
+    delivery.start()
+    _wait(lambda: spool.size().pending == 0, 300)
+    t_published = time.perf_counter() - t0
+    done = _wait(lambda: Violation.objects.filter(camera=camera).count() >= events, 600)
+    t_stored = time.perf_counter() - t0
+    delivery.stop()
+    spool.close()
+    verified = Violation.objects.filter(camera=camera, evidence_verified=True).count()
+    return {
+        "events": events,
+        "package_kb": round(statistics.mean(sizes) / 1024, 1),
+        "publish_events_per_s": round(events / t_published, 1),
+        "stored_events_per_s": round(events / t_stored, 1) if done else None,
+        "verified": verified,
+    }
+
+
+def _spool_events(
+    spool: Spool, build: Path, camera_code: str, key: SigningKey, events: int
+) -> list[int]:
+    """Spool ``events`` violations, each with its own signed package (~60 KB); returns the
+    packages' sizes."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+    from django.utils import timezone
+
+    from cameras.vision.evidence.package import (
+        EvidenceFrame,
+        Measurement,
+        build_package,
+        package_to_bytes,
+    )
+    from cameras.vision.evidence.plate import PlateRead
+
+    image = np.full((360, 640, 3), 110, np.uint8)
+    image[150:300, 250:420] = (40, 40, 190)
+    now = timezone.now()
+    start = datetime.now(UTC)
+    frames = [EvidenceFrame(i, start + timedelta(seconds=i / 30), image) for i in (0, 20)]
+    sizes = []
+    for _ in range(events):
+        event_id = str(uuid.uuid4())
+        pkg = build_package(
+            build / event_id,
+            camera_id=camera_code,
+            calibration_version="1",
+            frames=frames,
+            boxes={0: (250, 150, 420, 300), 20: (260, 140, 410, 280)},
+            measurement=Measurement(1, 84.0, 1.4, 50.0, 0.1, 0.7),
+            key=key,
+            plate_read=PlateRead("AB123CD", 0.9, (40, 110, 130, 140), False),
+            event_id=event_id,
+        )
+        data = package_to_bytes(pkg.directory)
+        sizes.append(len(data))
+        spool.put(event_id, _event(event_id, camera_code, now.isoformat()), data)
+    return sizes
+
+
+def _event(event_id: str, camera_code: str, measured_at: str) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "event_id": event_id,
+        "camera_code": camera_code,
+        "calibration_version": 1,
+        "measured_at": measured_at,
+        "limit_kmh": 50,
+        "passage": {
+            "speed_kmh": 84.0,
+            "uncertainty_kmh": 1.4,
+            "valid": True,
+            "class": "car",
+            "t_enter_s": 0.1,
+            "t_exit_s": 0.7,
+        },
+        "plate": {"text": "AB123CD", "confidence": 0.9},
+    }
+
+
+def _latency(clip_dir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """``run_camera --realtime`` over a synthetic clip: for each violation, stored time
+    minus the wall time the vehicle left the zone."""
+    from datetime import timedelta
+
+    from enforcement.models import Violation
+    from tests.cameras.clips import LANE1, LANE2, render
+    from tests.factories import enforceable_camera
+
+    # 20 speeders (85-95 km/h) 1.6 s apart in one lane, slow traffic in the other: enough
+    # violations for a median and a 95th percentile that mean something.
+    bench = [(85.0 + (i * 7) % 11, LANE2, 1.2 + 1.6 * i) for i in range(20)]
+    bench += [(35.0 + (i * 3) % 10, LANE1, 2.0 + 3.2 * i) for i in range(10)]
+    bench.sort(key=lambda v: v[2])
+    clip = render(clip_dir, "bench", bench)
+    cam = enforceable_camera(code="bench-lat", source_url=str(clip.video))
+    cam.calibrations.update(data=clip.calibration)
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "run_camera", cam.code, "--source", str(clip.video),
+         "--once", "--realtime", "--detector", "motion", "--drain-timeout", "60"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    report = json.loads(worker.stdout.strip().splitlines()[-1]) if worker.stdout else {}
+    _wait(lambda: Violation.objects.filter(camera=cam).count() >= report.get("violations", 0), 60)
+    latencies = []
+    for v in Violation.objects.filter(camera=cam):
+        p = v.measurement
+        left_zone = v.measured_at + timedelta(seconds=p["t_exit_s"] - p["t_enter_s"])
+        latencies.append((v.received_at - left_zone).total_seconds())
+    out: dict[str, Any] = {
+        "speeders_in_clip": len(clip.speeders),
+        "violations": len(latencies),
+        "median_s": round(statistics.median(latencies), 3) if latencies else None,
+        "p95_s": round(_percentile(latencies, 0.95), 3) if latencies else None,
+        "max_s": round(max(latencies), 3) if latencies else None,
+    }
+    if worker.returncode != 0:
+        out["error"] = worker.stderr[-2000:]
+    return out
 
 
 def _wait_listening(port: int, timeout_s: float) -> None:

@@ -19,10 +19,13 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import YOLO_WEIGHTS, fmt, table, write_summary
 from benchmarks.suite import geometries, scene_for
+
+if TYPE_CHECKING:
+    from cameras.vision.synth import SceneFiles, SceneSpec
 
 
 def peak_rss_mib() -> float:
@@ -67,62 +70,36 @@ def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[st
     }
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="3 s clip instead of 10 s")
-    ap.add_argument("--seconds", type=float, default=None)
-    ap.add_argument(
-        "--child", nargs=4, metavar=("DET", "VIDEO", "CALIB", "DUR"), help=argparse.SUPPRESS
-    )
-    args = ap.parse_args(argv)
-    if args.child:
-        det, video, calib, dur = args.child
-        print(json.dumps(child(det, Path(video), Path(calib), float(dur))))
-        return {}
-
-    from cameras.vision.synth import render_scene
-
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
-    geo = geometries(1280, 720)[0]  # overhead gantry: all four lanes busy
+def scene(seconds: float) -> SceneSpec:
+    """The overhead gantry, all four lanes busy, with denser traffic than the accuracy
+    suite: it starts mid-scene, where several cars are in view."""
+    geo = geometries(1280, 720)[0]
     spec = scene_for(geo, n_vehicles=12, seed=5)
-    # Denser traffic than the accuracy suite: start mid-scene, where several cars are in view.
-    spec = replace(
+    return replace(
         spec,
         duration_s=seconds,
         vehicles=[replace(v, t_start_s=v.t_start_s - 2.0) for v in spec.vehicles],
     )
-    results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="fairspeed-tp-") as tmp:
-        t0 = time.perf_counter()
-        files = render_scene(spec, tmp, name="throughput")
-        render_s = time.perf_counter() - t0
-        print(
-            f"[throughput] rendered {seconds:.0f} s of 1280x720@30 in {render_s:.1f} s", flush=True
-        )
-        dets = ["motion"] + (["yolo"] if YOLO_WEIGHTS.exists() else [])
-        for det in dets:
-            print(f"[throughput] measuring with {det} ...", flush=True)
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.throughput",
-                    "--child",
-                    det,
-                    str(files.video_path),
-                    str(files.calibration_path),
-                    str(seconds),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
-            if proc.returncode != 0 or not line:
-                print(f"[throughput] {det} failed:\n{proc.stderr[-2000:]}")
-                results.append({"detector": det, "error": proc.stderr[-2000:]})
-                continue
-            results.append(json.loads(line[-1]))
+
+
+def run_child(det: str, files: SceneFiles, seconds: float) -> dict[str, Any]:
+    """Measure the clip with ``det`` in a fresh process: its result, or its error."""
+    print(f"[throughput] measuring with {det} ...", flush=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.throughput", "--child", det,
+         str(files.video_path), str(files.calibration_path), str(seconds)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+    if proc.returncode != 0 or not line:
+        print(f"[throughput] {det} failed:\n{proc.stderr[-2000:]}")
+        return {"detector": det, "error": proc.stderr[-2000:]}
+    return dict(json.loads(line[-1]))
+
+
+def fps_table(results: list[dict[str, Any]]) -> str:
     hdr = [
         "detector",
         "frames",
@@ -153,12 +130,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 fmt(r["peak_rss_mib"], 0),
             ]
         )
+    return table(rows, hdr)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="3 s clip instead of 10 s")
+    ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument(
+        "--child", nargs=4, metavar=("DET", "VIDEO", "CALIB", "DUR"), help=argparse.SUPPRESS
+    )
+    args = ap.parse_args(argv)
+    if args.child:
+        det, video, calib, dur = args.child
+        print(json.dumps(child(det, Path(video), Path(calib), float(dur))))
+        return {}
+
+    from cameras.vision.synth import render_scene
+
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    spec = scene(seconds)
+    with tempfile.TemporaryDirectory(prefix="fairspeed-tp-") as tmp:
+        t0 = time.perf_counter()
+        files = render_scene(spec, tmp, name="throughput")
+        render_s = time.perf_counter() - t0
+        print(
+            f"[throughput] rendered {seconds:.0f} s of 1280x720@30 in {render_s:.1f} s", flush=True
+        )
+        dets = ["motion"] + (["yolo"] if YOLO_WEIGHTS.exists() else [])
+        results = [run_child(det, files, seconds) for det in dets]
     print()
     print(
         "Throughput, 1280x720 @ 30 fps synthetic traffic (RTF = processing time / video "
         "time; < 1 is faster than real time; stage columns are fps of that stage alone)"
     )
-    print(table(rows, hdr))
+    print(fps_table(results))
     summary = {
         "resolution": [1280, 720],
         "fps": 30.0,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db.backends.signals import connection_created
@@ -17,6 +19,10 @@ def _unlock_audit_for_flush(sender: object, connection: object, **kwargs: object
 
 connection_created.connect(_unlock_audit_for_flush, dispatch_uid="fairspeed-test-audit-unlock")
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from pytest_django.fixtures import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data"
 
@@ -29,17 +35,17 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
-def staff(db):  # type: ignore[no-untyped-def]
+def staff(db: None) -> Callable[..., User]:
     """staff("reviewer") -> a user with that role."""
     from tests.factories import UserFactory
 
-    def make(*roles: str):  # type: ignore[no-untyped-def]
-        return UserFactory(roles=list(roles))
+    def make(*roles: str) -> User:
+        return UserFactory.create(roles=list(roles))
 
     return make
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings: Settings) -> None:
     # PBKDF2 at production strength costs ~0.5 s per user; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,6 +11,8 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from cameras.limits import max_message_bytes, max_package_bytes
+from cameras.models import Calibration as CalibrationRow
 from cameras.models import Camera
 from cameras.selectors import calibration_current
 from cameras.services.counts import traffic_count_add
@@ -45,13 +48,15 @@ from cameras.vision.measure.pipeline import (
     min_blob_area_px,
     seed_background_from_file,
 )
-from cameras.vision.measure.source import FrameSource
+from cameras.vision.measure.source import Frame, FrameSource
+from cameras.vision.measure.speed import Passage
 from cameras.worker.delivery import Delivery
 from cameras.worker.loop import CameraWorker, SourceLike, WorkerConfig, WorkerParts
 from cameras.worker.privacy import EnforcementRule, IntervalCounts
+from cameras.worker.ring import HeldFrame
 from cameras.worker.selfcheck import Thumbs
 from cameras.worker.spool import Spool
-from cameras.worker.violation import build_violation
+from cameras.worker.violation import ViolationDraft, build_violation
 from policy.audit import audit_record
 from policy.presets import preset_for
 
@@ -111,7 +116,7 @@ def camera_key(camera: Camera) -> SigningKey:
 class PacedSource(FrameSource):
     """A file played at its own pace, as a live camera would deliver it (demos, benchmarks)."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Frame]:
         t0 = time.monotonic()
         for frame in super().__iter__():
             ahead = frame.t_s - (time.monotonic() - t0)
@@ -194,6 +199,169 @@ def file_start_time(path: Path, src: FrameSource) -> datetime:
     )
 
 
+def receipts_read(event_ids: list[str]) -> set[str]:
+    """Which of these events the back office has receipted (the receipt thread's own
+    database connection)."""
+    close_old_connections()
+    return receipts_for(event_ids)
+
+
+def upload_evidence(name: str, data: bytes) -> None:
+    """Store a package in the evidence storage, replacing one of the same name."""
+    storage = storages["evidence"]
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(data))
+
+
+@dataclass(frozen=True)
+class CameraSetup:
+    """What the worker takes from the camera's row: its current calibration, the rule it
+    enforces and its signing key."""
+
+    camera: Camera
+    row: CalibrationRow
+    calibration: Calibration
+    rule: EnforcementRule
+    key: SigningKey
+
+
+def load_camera(camera_code: str) -> CameraSetup:
+    """The camera's setup; a camera that is unknown or has no calibration cannot run."""
+    try:
+        camera = Camera.objects.select_related("site").get(code=camera_code)
+    except Camera.DoesNotExist:
+        raise WorkerSetupError(f"no camera {camera_code!r}") from None
+    row = calibration_current(camera)
+    if row is None:
+        raise WorkerSetupError(f"camera {camera.code} has no calibration: calibrate it first")
+    calibration = Calibration.from_dict(row.data)
+    preset = preset_for(camera.site.jurisdiction)
+    rule = EnforcementRule(float(camera.speed_limit_kmh), preset.threshold_kmh)
+    return CameraSetup(camera, row, calibration, rule, camera_key(camera))
+
+
+@dataclass
+class CameraHooks:
+    """The loop's callables for one camera, on this back office's database and storage."""
+
+    setup: CameraSetup
+    raw_source: str | int
+    live: bool
+    realtime: bool
+    detector: str
+    weights: str | None
+    start_time: datetime | None
+    spool_dir: Path
+    worker_id: str
+    _cached: dict[str, Detector] = field(default_factory=dict)
+
+    def parts(self, spool: Spool, delivery: Delivery) -> WorkerParts:
+        calibration = self.setup.calibration
+        return WorkerParts(
+            open_source=self.open_source,
+            make_pipeline=self.make_pipeline,
+            in_zone=zone_test(calibration.plane, calibration.zone),
+            make_violation=self.make_violation,
+            spool=spool,
+            delivery=delivery,
+            heartbeat=self.heartbeat,
+            flush_counts=self.flush_counts,
+            segment_start=self.segment_start,
+            extra_details=self.extra_details,
+            run_selftest=self.run_selftest,
+            today=timezone.localdate,
+            warm_up=warm_up,
+        )
+
+    def open_source(self) -> FrameSource:
+        fps = self.setup.calibration.fps
+        if self.realtime and not self.live:
+            return PacedSource(self.raw_source, fallback_fps=fps)
+        return FrameSource(self.raw_source, fallback_fps=fps)
+
+    def make_pipeline(self, src: SourceLike, observer: Observer) -> MeasurementPipeline:
+        assert isinstance(src, FrameSource)
+        calibration = self.setup.calibration
+        width, height = src.frame_size
+        roi = calibration.plane.image_roi(calibration.zone, width, height) if width else None
+        cached = self._cached
+        if self.detector == "motion" or "det" not in cached:
+            # A motion detector's background model must restart with each connection.
+            cached["det"] = make_detector(
+                self.detector, self.weights, roi=roi, min_area_px=min_blob_area_px(calibration)
+            )
+        det = cached["det"]
+        if det.describe().lower().startswith("motion"):
+            cached.pop("det")
+            seed_background_from_file(det, src.source)
+        return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
+
+    def segment_start(self, src: SourceLike) -> datetime:
+        if self.start_time is not None:
+            return self.start_time
+        if not self.live and not self.realtime and isinstance(self.raw_source, str):
+            assert isinstance(src, FrameSource)
+            return file_start_time(Path(self.raw_source), src)
+        return datetime.now(UTC)
+
+    def make_violation(
+        self, passage: Passage, held: list[HeldFrame], start: datetime
+    ) -> ViolationDraft:
+        setup = self.setup
+        return build_violation(
+            passage=passage,
+            held=held,
+            camera_code=setup.camera.code,
+            calibration_version=setup.row.version,
+            limit_kmh=setup.rule.limit_kmh,
+            stream_start=start,
+            key=setup.key,
+            max_package_bytes=max_package_bytes(),
+            work_dir=self.spool_dir / "build",
+            worker={"id": self.worker_id, "detector": self.detector},
+        )
+
+    def run_selftest(self, frames: Thumbs, nominal_fps: float | None) -> dict[str, Any]:
+        close_old_connections()
+        offset = clock_offset_s()
+        # Dated by the back office's clock: the gate looks for it on the back office's day.
+        now = timezone.now() - timedelta(seconds=offset)
+        camera, row = self.setup.camera, self.setup.row
+        result = selftest_run(
+            camera, frames, row, now, clock_offset_s=offset, nominal_fps=nominal_fps
+        )
+        return {
+            "id": result.pk,
+            "passed": result.passed,
+            "ran_at": result.ran_at.isoformat(),
+            "reason": result.reason,
+            "clock_offset_s": round(offset, 3),
+            "frames": len(frames),
+        }
+
+    def heartbeat(self, payload: dict[str, Any]) -> None:
+        close_old_connections()
+        heartbeat_record(self.setup.camera, **payload)
+
+    def flush_counts(self, batch: list[tuple[datetime, IntervalCounts]]) -> None:
+        close_old_connections()
+        for interval, counts in batch:
+            traffic_count_add(
+                self.setup.camera,
+                interval_start=interval,
+                vehicles=counts.vehicles,
+                over_limit=counts.over_limit,
+                histogram={str(k): v for k, v in sorted(counts.histogram.items())},
+            )
+
+    def extra_details(self) -> dict[str, Any]:
+        return {
+            "queue_depth": queue_depth("violations"),
+            "source_kind": "stream" if self.live else "file",
+        }
+
+
 def build_worker(
     camera_code: str,
     *,
@@ -208,121 +376,30 @@ def build_worker(
     reconnect_base_s: float = 1.0,
     realtime: bool = False,
 ) -> CameraWorker:
-    try:
-        camera = Camera.objects.select_related("site").get(code=camera_code)
-    except Camera.DoesNotExist:
-        raise WorkerSetupError(f"no camera {camera_code!r}") from None
-    row = calibration_current(camera)
-    if row is None:
-        raise WorkerSetupError(f"camera {camera.code} has no calibration: calibrate it first")
-    calibration = Calibration.from_dict(row.data)
-    preset = preset_for(camera.site.jurisdiction)
-    rule = EnforcementRule(float(camera.speed_limit_kmh), preset.threshold_kmh)
-    key = camera_key(camera)
+    """The camera's worker: its setup, its spool and delivery, and the loop's callables."""
+    setup = load_camera(camera_code)
+    camera = setup.camera
     raw_source = parse_source(source if source is not None else camera.source_url)
     live = is_live(raw_source)
     spool_dir = Path(str(settings.FAIRSPEED["SPOOL_DIR"])) / camera.code
     spool = Spool(spool_dir, max_package_bytes=max_package_bytes(), await_receipts=True)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
-
-    publish = Publisher()
-
-    def upload(name: str, data: bytes) -> None:
-        storage = storages["evidence"]
-        if storage.exists(name):
-            storage.delete(name)
-        storage.save(name, ContentFile(data))
-
-    def receipts(event_ids: list[str]) -> set[str]:
-        close_old_connections()  # the receipt thread's own connection
-        return receipts_for(event_ids)
-
     delivery = Delivery(
-        spool, publish, max_message_bytes=max_message_bytes(), upload=upload,
-        receipts=receipts, receipt_timeout_s=float(settings.FAIRSPEED["RECEIPT_TIMEOUT_S"]),
-    )  # fmt: skip
-
-    def open_source() -> FrameSource:
-        if realtime and not live:
-            return PacedSource(raw_source, fallback_fps=calibration.fps)
-        return FrameSource(raw_source, fallback_fps=calibration.fps)
-
-    cached: dict[str, Detector] = {}
-
-    def make_pipeline(src: SourceLike, observer: Observer) -> MeasurementPipeline:
-        assert isinstance(src, FrameSource)
-        width, height = src.frame_size
-        roi = calibration.plane.image_roi(calibration.zone, width, height) if width else None
-        if detector == "motion" or "det" not in cached:
-            # A motion detector's background model must restart with each connection.
-            cached["det"] = make_detector(
-                detector, weights, roi=roi, min_area_px=min_blob_area_px(calibration)
-            )
-        det = cached["det"]
-        if det.describe().lower().startswith("motion"):
-            cached.pop("det")
-            seed_background_from_file(det, src.source)
-        return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
-
-    def segment_start(src: SourceLike) -> datetime:
-        if start_time is not None:
-            return start_time
-        if not live and not realtime and isinstance(raw_source, str):
-            assert isinstance(src, FrameSource)
-            return file_start_time(Path(raw_source), src)
-        return datetime.now(UTC)
-
-    def make_violation(passage, held, start):  # type: ignore[no-untyped-def]
-        return build_violation(
-            passage=passage,
-            held=held,
-            camera_code=camera.code,
-            calibration_version=row.version,
-            limit_kmh=rule.limit_kmh,
-            stream_start=start,
-            key=key,
-            max_package_bytes=max_package_bytes(),
-            work_dir=spool_dir / "build",
-            worker={"id": worker_id, "detector": detector},
-        )
-
-    def run_selftest(frames: Thumbs, nominal_fps: float | None) -> dict[str, Any]:
-        close_old_connections()
-        offset = clock_offset_s()
-        # Dated by the back office's clock: the gate looks for it on the back office's day.
-        now = timezone.now() - timedelta(seconds=offset)
-        result = selftest_run(
-            camera, frames, row, now, clock_offset_s=offset, nominal_fps=nominal_fps
-        )
-        return {
-            "id": result.pk,
-            "passed": result.passed,
-            "ran_at": result.ran_at.isoformat(),
-            "reason": result.reason,
-            "clock_offset_s": round(offset, 3),
-            "frames": len(frames),
-        }
-
-    def heartbeat(payload: dict[str, Any]) -> None:
-        close_old_connections()
-        heartbeat_record(camera, **payload)
-
-    def flush_counts(batch: list[tuple[datetime, IntervalCounts]]) -> None:
-        close_old_connections()
-        for interval, counts in batch:
-            traffic_count_add(
-                camera,
-                interval_start=interval,
-                vehicles=counts.vehicles,
-                over_limit=counts.over_limit,
-                histogram={str(k): v for k, v in sorted(counts.histogram.items())},
-            )
-
+        spool,
+        Publisher(),
+        max_message_bytes=max_message_bytes(),
+        upload=upload_evidence,
+        receipts=receipts_read,
+        receipt_timeout_s=float(settings.FAIRSPEED["RECEIPT_TIMEOUT_S"]),
+    )
+    hooks = CameraHooks(
+        setup, raw_source, live, realtime, detector, weights, start_time, spool_dir, worker_id
+    )
     config = WorkerConfig(
         camera_code=camera.code,
         worker_id=worker_id,
-        rule=rule,
-        calibration_version=row.version,
+        rule=setup.rule,
+        calibration_version=setup.row.version,
         once=once,
         live=live and not once,
         wall_clock=live or realtime,
@@ -332,22 +409,4 @@ def build_worker(
         reconnect_base_s=reconnect_base_s,
         detector=detector,
     )
-    parts = WorkerParts(
-        open_source=open_source,
-        make_pipeline=make_pipeline,
-        in_zone=zone_test(calibration.plane, calibration.zone),
-        make_violation=make_violation,
-        spool=spool,
-        delivery=delivery,
-        heartbeat=heartbeat,
-        flush_counts=flush_counts,
-        segment_start=segment_start,
-        extra_details=lambda: {
-            "queue_depth": queue_depth("violations"),
-            "source_kind": "stream" if live else "file",
-        },
-        run_selftest=run_selftest,
-        today=timezone.localdate,
-        warm_up=warm_up,
-    )
-    return CameraWorker(config, parts)
+    return CameraWorker(config, hooks.parts(spool, delivery))

@@ -46,8 +46,8 @@ def test_a_reviewer_signs_in_and_lands_on_their_work(
 
 
 def test_a_wrong_password_says_so_and_keeps_the_user_out(
-    browser: Any, live_server: Any, staff
-) -> None:  # type: ignore[no-untyped-def]
+    browser: Any, live_server: Any, staff: Any
+) -> None:
     user = staff("auditor")
     browser.delete_all_cookies()
     browser.get(f"{live_server.url}/staff/login/")

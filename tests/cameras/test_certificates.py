@@ -127,7 +127,7 @@ def test_the_upload_page_files_a_good_certificate(operator: Client, camera: Came
         reverse("cameras:certificate-document", args=[camera.code, certificate.pk])
     )
     assert document["Content-Type"] == "application/pdf"
-    assert b"".join(document.streaming_content) == PDF  # type: ignore[attr-defined]
+    assert b"".join(document.streaming_content) == PDF
 
 
 def test_a_reviewer_cannot_upload_a_certificate(client: Client, staff: Any, camera: Camera) -> None:

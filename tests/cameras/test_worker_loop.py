@@ -4,6 +4,7 @@ the evidence ring and the counts (fakes for the source and the pipeline; no proc
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -61,7 +62,7 @@ class FakeSource:
     def close(self) -> None:
         self.closed = True
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Frame]:
         for i in range(self.n):
             yield Frame(i, i / 30.0, np.zeros((4, 4, 3), np.uint8))
         if self.drop:
@@ -168,7 +169,7 @@ def test_a_stream_that_fails_then_works_is_reopened_with_growing_backoff(tmp_pat
     assert worker.run() == 0
     assert worker.stats.frames == 12  # both connections that worked were read
     assert worker.stats.segments >= 2
-    waits = worker.stop_event.waits  # type: ignore[attr-defined]
+    waits = worker.stop_event.waits
     # 1, 2, 4 s for the three failed opens; a connection that delivered frames resets it.
     assert waits[:4] == [1.0, 2.0, 4.0, 1.0]
     statuses = [b["status"] for b in beats]
@@ -190,7 +191,7 @@ def test_the_backoff_is_capped(tmp_path: Path) -> None:
 
     worker._segment = segment  # type: ignore[method-assign]
     worker.run()
-    assert max(worker.stop_event.waits) == 8.0  # type: ignore[attr-defined]
+    assert max(worker.stop_event.waits) == 8.0
 
 
 def test_once_mode_does_not_reconnect_and_reports_the_failure(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def _start_worker(output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def worker():  # type: ignore[no-untyped-def]
+def worker() -> Iterator[subprocess.Popen[str]]:
     proc = _start_worker(subprocess.PIPE)
     yield proc
     proc.terminate()
@@ -62,7 +63,9 @@ def _wait_for(path: Path, timeout: float) -> bool:
     return False
 
 
-def test_a_worker_process_consumes_a_task_sent_from_another_process(worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_process_consumes_a_task_sent_from_another_process(
+    worker: subprocess.Popen[str],
+) -> None:
     token = uuid.uuid4().hex
     _send_from_another_process(token)
     marker = Path(settings.VAR_DIR) / "pings" / token

@@ -43,7 +43,7 @@ def _rezip(data: bytes, change: dict[str, bytes | None]) -> bytes:
         for info in src.infolist():
             if info.filename in change:
                 if change[info.filename] is not None:
-                    dst.writestr(info.filename, change[info.filename])  # type: ignore[arg-type]
+                    dst.writestr(info.filename, change[info.filename])
             else:
                 dst.writestr(info, src.read(info))
     return out.getvalue()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -31,7 +33,7 @@ def test_the_api_schema_is_published(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_the_violation_api_needs_the_view_permission(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_violation_api_needs_the_view_permission(client: Client, staff: Any) -> None:
     client.force_login(staff("equity_reviewer"))
     assert client.get("/api/v1/violations/").status_code == 403
     client.force_login(staff("reviewer"))
@@ -39,7 +41,7 @@ def test_the_violation_api_needs_the_view_permission(client: Client, staff) -> N
 
 
 @pytest.mark.django_db
-def test_the_api_has_no_plate_search(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_has_no_plate_search(client: Client, staff: Any) -> None:
     client.force_login(staff("reviewer"))
     body = client.get("/api/v1/violations/?plate_text=ABC").json()
     assert "plate_text" not in str(body)

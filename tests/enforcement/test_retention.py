@@ -5,10 +5,11 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
 from enforcement.models import Violation, ViolationStatus
@@ -17,9 +18,12 @@ from enforcement.tasks import retention_purge_task
 from policy.models import AuditEvent
 from tests.factories import CameraFactory
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
 
 @pytest.fixture
-def evidence_storage(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+def evidence_storage(settings: Settings, tmp_path: Path) -> Storage:
     settings.STORAGES = {
         **settings.STORAGES,
         "evidence": {
@@ -30,7 +34,7 @@ def evidence_storage(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
     return storages["evidence"]
 
 
-def _violation(status: str, age_days: float, storage) -> Violation:  # type: ignore[no-untyped-def]
+def _violation(status: str, age_days: float, storage: Storage) -> Violation:
     camera = CameraFactory()
     event_id = uuid.uuid4()
     folder = f"{camera.code}/{event_id}"
@@ -56,7 +60,9 @@ def _violation(status: str, age_days: float, storage) -> Violation:  # type: ign
 
 
 @pytest.mark.django_db
-def test_evidence_of_an_old_rejected_reading_is_deleted_and_audited(evidence_storage) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_of_an_old_rejected_reading_is_deleted_and_audited(
+    evidence_storage: Storage,
+) -> None:
     violation = _violation(ViolationStatus.REJECTED, age_days=6, storage=evidence_storage)
     report = retention_purge()
     violation.refresh_from_db()
@@ -67,7 +73,7 @@ def test_evidence_of_an_old_rejected_reading_is_deleted_and_audited(evidence_sto
 
 
 @pytest.mark.django_db
-def test_recent_rejections_and_cases_under_review_are_kept(evidence_storage) -> None:  # type: ignore[no-untyped-def]
+def test_recent_rejections_and_cases_under_review_are_kept(evidence_storage: Storage) -> None:
     recent = _violation(ViolationStatus.REJECTED, age_days=2, storage=evidence_storage)
     in_review = _violation(ViolationStatus.AWAITING_REVIEW, age_days=30, storage=evidence_storage)
     assert retention_purge().violations_purged == 0
@@ -76,14 +82,14 @@ def test_recent_rejections_and_cases_under_review_are_kept(evidence_storage) -> 
 
 
 @pytest.mark.django_db
-def test_a_second_purge_does_nothing_more(evidence_storage) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_purge_does_nothing_more(evidence_storage: Storage) -> None:
     _violation(ViolationStatus.REJECTED, age_days=10, storage=evidence_storage)
     retention_purge()
     assert retention_purge().violations_purged == 0
 
 
 @pytest.mark.django_db
-def test_stale_uploads_in_incoming_are_removed(evidence_storage) -> None:  # type: ignore[no-untyped-def]
+def test_stale_uploads_in_incoming_are_removed(evidence_storage: Storage) -> None:
     old = evidence_storage.save("incoming/cam-1/old.zip", ContentFile(b"zip"))
     fresh = evidence_storage.save("incoming/cam-1/fresh.zip", ContentFile(b"zip"))
     two_days_ago = time.time() - 2 * 86400
@@ -93,6 +99,6 @@ def test_stale_uploads_in_incoming_are_removed(evidence_storage) -> None:  # typ
 
 
 @pytest.mark.django_db
-def test_the_beat_task_runs_the_purge(evidence_storage) -> None:  # type: ignore[no-untyped-def]
+def test_the_beat_task_runs_the_purge(evidence_storage: Storage) -> None:
     _violation(ViolationStatus.REJECTED, age_days=6, storage=evidence_storage)
     assert retention_purge_task.apply().get()["violations_purged"] == 1

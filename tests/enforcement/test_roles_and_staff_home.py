@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -23,7 +25,7 @@ def test_staff_home_needs_a_login(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_an_operator_sees_camera_work_and_not_the_audit_log(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_an_operator_sees_camera_work_and_not_the_audit_log(client: Client, staff: Any) -> None:
     client.force_login(staff("operator"))
     page = client.get("/staff/").content.decode()
     assert "/staff/cameras/" in page
@@ -31,7 +33,7 @@ def test_an_operator_sees_camera_work_and_not_the_audit_log(client: Client, staf
 
 
 @pytest.mark.django_db
-def test_an_auditor_sees_the_audit_log(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_an_auditor_sees_the_audit_log(client: Client, staff: Any) -> None:
     client.force_login(staff("auditor"))
     page = client.get("/staff/").content.decode()
     assert "/staff/policy/audit/" in page
@@ -39,19 +41,19 @@ def test_an_auditor_sees_the_audit_log(client: Client, staff) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_a_user_without_a_role_is_told_to_ask_for_one(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_without_a_role_is_told_to_ask_for_one(client: Client, staff: Any) -> None:
     client.force_login(staff())
     assert "no role yet" in client.get("/staff/").content.decode()
 
 
 @pytest.mark.django_db
-def test_an_operator_cannot_open_the_audit_log(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_an_operator_cannot_open_the_audit_log(client: Client, staff: Any) -> None:
     client.force_login(staff("operator"))
     assert client.get("/staff/policy/audit/").status_code in (302, 403)
 
 
 @pytest.mark.django_db
-def test_staff_can_sign_in_with_a_password(client: Client, staff) -> None:  # type: ignore[no-untyped-def]
+def test_staff_can_sign_in_with_a_password(client: Client, staff: Any) -> None:
     user = staff("reviewer")
     response = client.post(
         "/staff/login/", {"username": user.username, "password": "correct-horse-battery"}

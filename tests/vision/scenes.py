@@ -145,7 +145,7 @@ class Scene:
         video = out_dir / f"{name}.avi"
         cam = self.camera
         writer = cv2.VideoWriter(
-            str(video), cv2.VideoWriter_fourcc(*"MJPG"), self.fps, (cam.width, cam.height)
+            str(video), cv2.VideoWriter.fourcc(*"MJPG"), self.fps, (cam.width, cam.height)
         )
         bg = self.background()
         for i in range(round(self.duration_s * self.fps)):

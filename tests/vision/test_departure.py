@@ -3,7 +3,7 @@ the batch command alike; a track first seen inside the zone waits for its track'
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 import numpy as np
 import pytest
@@ -122,7 +122,7 @@ def test_a_reading_that_fails_a_check_on_departure_waits_for_the_tracks_end() ->
     assert at_end == []
 
 
-def _track(tid: int, bottoms: list[float]) -> Track:
+def _track(tid: int, bottoms: Sequence[float]) -> Track:
     return Track(tid, [TrackSample(i, i / FPS, (0, 0, 10, b), 0.9) for i, b in enumerate(bottoms)])
 
 

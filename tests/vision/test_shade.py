@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -128,7 +129,7 @@ def test_a_body_band_the_background_model_knows_is_not_taken_for_road(
     # MOG2 calls the band background (its colour is one of the lane's), yet it is 30 grey
     # levels from the road under it: the shade run goes on through it to the road. Told
     # to trust MOG2 alone (an infinite floor), the run stops on the band, 10 rows up.
-    floor = {} if unlike_floor is None else {"unlike_floor": unlike_floor}
+    floor: dict[str, Any] = {} if unlike_floor is None else {"unlike_floor": unlike_floor}
     det = MotionDetector(max_side=1000, min_area_px=200, **floor)
     road = lane_history(det)
     (d,) = det.detect(vehicle_over(road))

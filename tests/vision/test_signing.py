@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_malformed_signatures_are_rejected_clearly() -> None:
         verify_json(key.public_key, {"x": 1}, base64.b64encode(b"short").decode())
 
 
-def test_the_private_key_is_saved_owner_only_and_loads_back(tmp_path) -> None:
+def test_the_private_key_is_saved_owner_only_and_loads_back(tmp_path: Path) -> None:
     key = generate_key()
     path = tmp_path / "cam-1.key"
     save_private_key(key, path)
@@ -92,7 +93,7 @@ def test_the_private_key_is_saved_owner_only_and_loads_back(tmp_path) -> None:
     assert b"BEGIN PRIVATE KEY" in path.read_bytes()
 
 
-def test_saving_never_overwrites_an_existing_key(tmp_path) -> None:
+def test_saving_never_overwrites_an_existing_key(tmp_path: Path) -> None:
     path = tmp_path / "cam-1.key"
     save_private_key(generate_key(), path)
     before = path.read_bytes()
@@ -101,7 +102,7 @@ def test_saving_never_overwrites_an_existing_key(tmp_path) -> None:
     assert path.read_bytes() == before
 
 
-def test_loading_a_group_readable_private_key_is_refused(tmp_path) -> None:
+def test_loading_a_group_readable_private_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "cam-1.key"
     save_private_key(generate_key(), path)
     os.chmod(path, 0o640)
@@ -109,7 +110,7 @@ def test_loading_a_group_readable_private_key_is_refused(tmp_path) -> None:
         load_private_key(path)
 
 
-def test_public_key_round_trips_through_pem_and_is_interoperable(tmp_path) -> None:
+def test_public_key_round_trips_through_pem_and_is_interoperable(tmp_path: Path) -> None:
     key = SigningKey(RFC_SEED)
     path = tmp_path / "cam-1.pub"
     save_public_key(key.public_key, path)
@@ -123,7 +124,7 @@ def test_public_key_round_trips_through_pem_and_is_interoperable(tmp_path) -> No
     )
 
 
-def test_a_non_key_pem_is_rejected(tmp_path) -> None:
+def test_a_non_key_pem_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(SignatureError, match="PEM"):
         SigningKey.from_pem(b"hello")
     with pytest.raises(SignatureError, match="PRIVATE KEY"):

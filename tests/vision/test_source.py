@@ -14,7 +14,7 @@ from cameras.vision.measure.source import FrameSource
 
 
 def write_avi(path: Path, n: int, fps: float = 25.0) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (64, 48))
     rng = np.random.default_rng(0)
     for _ in range(n):
         writer.write(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from cameras.vision.errors import CalibrationError
 from cameras.vision.measure.geometry import LensModel, RoadPlane
@@ -23,11 +25,11 @@ TOWARD = Vehicle(x=1.75, y0=45.0, speed_ms=-20.0)  # 72 km/h
 
 
 def estimator(
-    plane=None,
+    plane: RoadPlane | None = None,
     sigma_m: float = 0.02,
     view: tuple[float, float, float, float] | None = None,
     readout_s: float = 0.0,
-    **cfg: float,
+    **cfg: Any,
 ) -> SpeedEstimator:
     """The estimator under test; ``view`` is the detector's view (default: the frame),
     ``readout_s`` the camera's rolling-shutter readout (default: a global shutter)."""
@@ -42,7 +44,7 @@ def estimator(
     )
 
 
-def measure(track: Track, **kw: float) -> Passage:
+def measure(track: Track, **kw: Any) -> Passage:
     passage = estimator(**kw).estimate(track)
     assert passage is not None
     return passage
@@ -90,7 +92,7 @@ def test_it_uses_the_road_contact_point_not_the_box_centre() -> None:
     assert measure(track).speed_kmh == pytest.approx(90.0, abs=0.1)
 
     class CentreEstimator(SpeedEstimator):
-        def contact_points(self, boxes):  # type: ignore[no-untyped-def]
+        def contact_points(self, boxes: NDArray[np.float64]) -> NDArray[np.float64]:
             return np.c_[(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2]
 
     centre = CentreEstimator(est.plane, ZONE, 0.02, est.bounds).estimate(track)

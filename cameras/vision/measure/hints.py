@@ -68,6 +68,18 @@ def _distinct(hints: FloatArray, max_iou: float) -> bool:
     return True
 
 
+@dataclass
+class _Blob:
+    """One blob's pixels - ``xs``/``ys`` in its box, ``xs_f``/``ys_f`` in the image - and
+    which predicted box holds each (``owner``: an index into the hints, -1 for none)."""
+
+    xs: NDArray[np.intp]
+    ys: NDArray[np.intp]
+    xs_f: FloatArray
+    ys_f: FloatArray
+    owner: NDArray[np.int64]
+
+
 def split_by_hints(
     labels: NDArray[np.int32],
     stats: NDArray[np.int32],
@@ -96,67 +108,110 @@ def split_by_hints(
         mine = hints[_inside_share(hints, box) >= cfg.inside]
         if len(mine) < 2 or not _distinct(mine, cfg.max_pair_iou):
             continue
-        sub = out_labels[y : y + h, x : x + w] == k
-        ys, xs = np.nonzero(sub)
-        xs_f, ys_f = xs.astype(np.float64) + x, ys.astype(np.float64) + y
-        owner = np.full(len(xs), -1, dtype=np.int64)
-        # A vehicle seen whole in front of a larger one covers part of the larger one's
-        # box, never the reverse (that would hide it): the smaller box claims first,
-        # first inside the predicted boxes, then in the margins around them.
+        # The smaller box claims first (see ``_claim``).
         order = np.argsort(_area(mine))
-        for grow, grow_px in ((0.0, 0.5), (cfg.grow, cfg.grow_px)):
-            for j in order:
-                b = mine[j]
-                gx = grow * (b[2] - b[0]) + grow_px
-                gy = grow * (b[3] - b[1]) + grow_px
-                inside = (xs_f >= b[0] - gx) & (xs_f <= b[2] + gx)
-                inside &= (ys_f >= b[1] - gy) & (ys_f <= b[3] + gy)
-                owner[(owner < 0) & inside] = j
-        # Who holds each pixel of the blob's box: -2 background, -1 no part, else a part.
-        held = np.full((h + 1, w), -2, dtype=np.int64)
-        held[ys, xs] = owner
-        parts: list[tuple[int, NDArray[np.bool_]]] = []
-        for j in order:
-            m = owner == j
-            if m.sum() < min_area:
-                owner[m] = -1
-                continue
-            bottom = int(ys[m].max())
-            cols = np.unique(xs[m & (ys >= bottom - 1)])
-            below = held[bottom + 1, cols]
-            if np.any((below != -2) & (below != j)):
-                # The blob goes on below this part's lowest pixels: they may be cut short
-                # (a lagging prediction, a nearer vehicle's margin); its contact is not
-                # known, so its pixels stay with the rest of the blob.
-                owner[m] = -1
-                continue
-            parts.append((int(j), m))
+        blob = _claim(out_labels[y : y + h, x : x + w] == k, (x, y), mine, order, cfg)
+        parts = _parts_with_contact(blob, order, (h, w), min_area)
         if not parts:
             continue
         if out_labels is labels:
             out_labels = labels.copy()
-        view = out_labels[y : y + h, x : x + w]
-        for _, m in parts:
-            view[ys[m], xs[m]] = nxt
-            px, py = xs_f[m], ys_f[m]
-            x0, y0 = int(px.min()), int(py.min())
-            rows.append(
-                np.array(
-                    [[x0, y0, int(px.max()) - x0 + 1, int(py.max()) - y0 + 1, int(m.sum())]],
-                    dtype=stats.dtype,
-                )
-            )
-            nxt += 1
-        rest = owner < 0
-        rows[0][k, cv2.CC_STAT_AREA] = int(rest.sum())
-        if rest.any():
-            x0, y0 = int(xs_f[rest].min()), int(ys_f[rest].min())
-            rows[0][k, :4] = (
-                x0,
-                y0,
-                int(xs_f[rest].max()) - x0 + 1,
-                int(ys_f[rest].max()) - y0 + 1,
-            )
+        rows.extend(_relabel(out_labels[y : y + h, x : x + w], blob, parts, nxt, stats.dtype))
+        nxt += len(parts)
+        _shrink_to_rest(rows[0], k, blob)
     if out_labels is labels:
         return labels, stats
     return out_labels, np.vstack(rows).astype(np.int32)
+
+
+def _claim(
+    sub: NDArray[np.bool_],
+    origin: tuple[int, int],
+    mine: FloatArray,
+    order: NDArray[np.intp],
+    cfg: SplitConfig,
+) -> _Blob:
+    """The blob's pixels (``sub``: its mask within its box at ``origin``), each claimed by
+    a predicted box. A vehicle seen whole in front of a larger one covers part of the
+    larger one's box, never the reverse (that would hide it): the smaller box claims
+    first, first inside the predicted boxes, then in the margins around them."""
+    x, y = origin
+    ys, xs = np.nonzero(sub)
+    xs_f, ys_f = xs.astype(np.float64) + x, ys.astype(np.float64) + y
+    owner = np.full(len(xs), -1, dtype=np.int64)
+    for grow, grow_px in ((0.0, 0.5), (cfg.grow, cfg.grow_px)):
+        for j in order:
+            b = mine[j]
+            gx = grow * (b[2] - b[0]) + grow_px
+            gy = grow * (b[3] - b[1]) + grow_px
+            inside = (xs_f >= b[0] - gx) & (xs_f <= b[2] + gx)
+            inside &= (ys_f >= b[1] - gy) & (ys_f <= b[3] + gy)
+            owner[(owner < 0) & inside] = j
+    return _Blob(xs, ys, xs_f, ys_f, owner)
+
+
+def _parts_with_contact(
+    blob: _Blob, order: NDArray[np.intp], shape: tuple[int, int], min_area: float
+) -> list[tuple[int, NDArray[np.bool_]]]:
+    """The claimed parts that stand on their own: large enough, and with no other blob
+    pixels directly below their lowest row. The pixels of the others go back to no part
+    (``owner`` -1)."""
+    h, w = shape
+    xs, ys, owner = blob.xs, blob.ys, blob.owner
+    # Who holds each pixel of the blob's box: -2 background, -1 no part, else a part.
+    held = np.full((h + 1, w), -2, dtype=np.int64)
+    held[ys, xs] = owner
+    parts: list[tuple[int, NDArray[np.bool_]]] = []
+    for j in order:
+        m = owner == j
+        if m.sum() < min_area:
+            owner[m] = -1
+            continue
+        bottom = int(ys[m].max())
+        cols = np.unique(xs[m & (ys >= bottom - 1)])
+        below = held[bottom + 1, cols]
+        if np.any((below != -2) & (below != j)):
+            # The blob goes on below this part's lowest pixels: they may be cut short
+            # (a lagging prediction, a nearer vehicle's margin); its contact is not
+            # known, so its pixels stay with the rest of the blob.
+            owner[m] = -1
+            continue
+        parts.append((int(j), m))
+    return parts
+
+
+def _relabel(
+    view: NDArray[np.int32],
+    blob: _Blob,
+    parts: list[tuple[int, NDArray[np.bool_]]],
+    first_label: int,
+    dtype: np.dtype[np.int32],
+) -> list[NDArray[np.int32]]:
+    """Give each part its own label in ``view`` (the blob's box) from ``first_label`` on;
+    returns the parts' stats rows (the tight box of each part's own pixels)."""
+    rows = []
+    for label, (_, m) in enumerate(parts, start=first_label):
+        view[blob.ys[m], blob.xs[m]] = label
+        px, py = blob.xs_f[m], blob.ys_f[m]
+        x0, y0 = int(px.min()), int(py.min())
+        rows.append(
+            np.array(
+                [[x0, y0, int(px.max()) - x0 + 1, int(py.max()) - y0 + 1, int(m.sum())]],
+                dtype=dtype,
+            )
+        )
+    return rows
+
+
+def _shrink_to_rest(stats: NDArray[np.int32], k: int, blob: _Blob) -> None:
+    """Blob ``k``'s stats row now covers only the pixels no part took."""
+    rest = blob.owner < 0
+    stats[k, cv2.CC_STAT_AREA] = int(rest.sum())
+    if rest.any():
+        x0, y0 = int(blob.xs_f[rest].min()), int(blob.ys_f[rest].min())
+        stats[k, :4] = (
+            x0,
+            y0,
+            int(blob.xs_f[rest].max()) - x0 + 1,
+            int(blob.ys_f[rest].max()) - y0 + 1,
+        )

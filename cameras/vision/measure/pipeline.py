@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -245,7 +246,7 @@ def seed_background_from_file(det: Detector, source: object) -> bool:
     return False
 
 
-def _progress_bar(total: int | None, enabled: bool):  # type: ignore[no-untyped-def]
+def _progress_bar(total: int | None, enabled: bool) -> Any:  # tqdm has no types
     if not enabled:
         return None
     from tqdm import tqdm

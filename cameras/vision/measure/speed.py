@@ -1,4 +1,5 @@
-"""Speed from a finished track: road-plane fit over the zone, sanity checks, uncertainty.
+"""Speed from a finished track: where each sample puts the vehicle on the road, which
+samples the reading rests on, then the reading judged (``verdict``).
 
 A vehicle is located by its road-contact point - the bottom-centre of its box - projected
 onto the road plane. The box centre would be wrong: it sits on the vehicle body, above the
@@ -6,8 +7,7 @@ road, and the homography is only valid *on* the road, so a centre point lands me
 away and its apparent speed is inflated by the height/camera-height ratio.
 
 The along-road position is fitted against timestamp robustly, over the whole zone and over
-its two halves independently. The halves must agree within 3 %, and the *lower* half speed
-is reported: an over-reading can ticket an innocent driver, an under-reading cannot.
+its two halves independently, and the *lower* half speed is reported (see ``verdict``).
 The expanded uncertainty U (k = 2) of the reading is built in ``budget``.
 """
 
@@ -19,24 +19,20 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.measure.budget import MS_TO_KMH, BudgetInputs, reading_budget
-from cameras.vision.measure.consistency import box_inconsistency
-from cameras.vision.measure.fit import LineFit, robust_line_fit, step_noise
-from cameras.vision.measure.geometry import (
-    RoadPlane,
-    box_contacts,
-    points_in_polygon,
-    zone_extent_at,
-)
+from cameras.vision.measure.budget import BudgetInputs
+from cameras.vision.measure.geometry import RoadPlane, box_contacts, points_in_polygon
 from cameras.vision.measure.passage import REJECT_REASONS, Passage
 from cameras.vision.measure.screen import clean_samples, merge_run
 from cameras.vision.measure.speed_config import SpeedConfig
 from cameras.vision.measure.track import Track
+from cameras.vision.measure.transit import Samples, Transit
+from cameras.vision.measure.verdict import judge
 
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+IndexArray = NDArray[np.intp]
 
 
 class SpeedEstimator:
@@ -192,198 +188,107 @@ class SpeedEstimator:
         return passage
 
     def _estimate(self, track: Track, shade_contact: bool = False) -> Passage | None:
-        cfg = self.config
-        if shade_contact:
-            # The box's top is a piece's (a window, a light bar, what is left of a dark
-            # body), which comes and goes while the contact below it - a point of the
-            # face's bottom edge or of the vehicle's own cast shadow - moves with the
-            # vehicle: box size changes say nothing here. Nor does its height, which spans
-            # the piece and the face below it (a van's lamps over its lower face: 0.75 m),
-            # not the vehicle. Width, steps, lines, overlaps, the halves and U still judge
-            # the contact.
-            never = math.inf
-            cfg = replace(
-                cfg, area_change_ratio=never, aspect_change_ratio=never, min_vehicle_height_m=0
-            )
+        """One reading of ``track``: screen its samples, then judge the zone's (see
+        ``verdict``). None when it never passed through the zone."""
+        cfg = self._config_for(shade_contact)
         if len(track.samples) < 3:
             return None  # a blip, not a vehicle (e.g. a one-frame unconfirmed track)
-        boxes_all = track.boxes()
+        samples = self._screen(track, cfg)
+        if samples is None:
+            return None
+        transit = Transit.of(samples, self.zone, self.contact_points)
+        return judge(transit.open_passage(track), transit, cfg, self._budget_inputs(cfg))
+
+    def _config_for(self, shade_contact: bool) -> SpeedConfig:
+        """The checks a reading faces. With ``shade_contact`` the box's top is a piece's (a
+        window, a light bar, what is left of a dark body), which comes and goes while the
+        contact below it - a point of the face's bottom edge or of the vehicle's own cast
+        shadow - moves with the vehicle: box size changes say nothing here. Nor does its
+        height, which spans the piece and the face below it (a van's lamps over its lower
+        face: 0.75 m), not the vehicle. Width, steps, lines, overlaps, the halves and U
+        still judge the contact."""
+        if not shade_contact:
+            return self.config
+        never = math.inf
+        return replace(
+            self.config, area_change_ratio=never, aspect_change_ratio=never, min_vehicle_height_m=0
+        )
+
+    def _budget_inputs(self, cfg: SpeedConfig) -> BudgetInputs:
+        return BudgetInputs(
+            self.plane,
+            self.calibration_sigma_m,
+            cfg.timestamp_sigma_s,
+            cfg.contact_bias_px,
+            self.row_time_s,
+            cfg.readout_rel_sigma,
+        )
+
+    # -- screening: which samples the reading rests on -------------------------------------
+    def _screen(self, track: Track, cfg: SpeedConfig) -> Samples | None:
+        """The track's samples located on the road, with those that are not the vehicle's
+        own box set aside. None when it never was in the zone, or stood still."""
+        samples = self._locate(track, cfg)
+        if samples is None:
+            return None
+        unclean = self._unclean(samples, cfg)
+        samples.set_aside(unclean)
+        merged = self._merge_run(samples, cfg)
+        samples.set_aside(merged)
+        samples.n_set_aside = len(unclean) + len(merged)
+        return samples
+
+    def _locate(self, track: Track, cfg: SpeedConfig) -> Samples | None:
+        """Every sample on the road plane: which place the vehicle, which are in the zone."""
+        boxes = track.boxes()
         stamps = track.times()
-        times_all = self.capture_times(stamps, boxes_all)
-        frames_all = track.frames()
-        overlap_all = track.overlaps()
-        cut_bottom, cut_side, cut_top = self._clipped_edges(boxes_all)
+        cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
         usable = ~cut_bottom
         if not cfg.row_contact:
             usable &= ~cut_side  # the bottom-centre of a side-cut box is off the vehicle
-        whole_all = ~(cut_bottom | cut_side | cut_top)
-        world_all = self.road_positions(boxes_all, usable, whole_all, track.contact_xs())
-        usable &= np.all(np.isfinite(world_all), axis=1)
-        inside = usable & points_in_polygon(world_all, self.zone)
+        whole = ~(cut_bottom | cut_side | cut_top)
+        world = self.road_positions(boxes, usable, whole, track.contact_xs())
+        usable &= np.all(np.isfinite(world), axis=1)
+        inside = usable & points_in_polygon(world, self.zone)
         if not np.any(inside):
             return None
         # Something that stands still (a parked car, a background-model ghost) does not
         # pass through the zone: report nothing rather than a phantom.
-        y_usable = world_all[usable, 1]
-        if float(np.ptp(y_usable)) < cfg.min_travel_m:
+        if float(np.ptp(world[usable, 1])) < cfg.min_travel_m:
             return None
-
-        # Frames where the box was not the vehicle's alone (merged with a neighbour's
-        # blob, partly hidden) are set aside when the rest of the track agrees on its size.
-        # Judged over the whole track, so the frames before and after the zone vote too.
-        seen = np.flatnonzero(usable)
-        clean = self._clean(
-            boxes_all[seen], world_all[seen], whole_all[seen], overlap_all[seen], cfg
+        return Samples(
+            boxes=boxes,
+            stamps=stamps,
+            times=self.capture_times(stamps, boxes),
+            frames=track.frames(),
+            overlaps=track.overlaps(),
+            world=world,
+            cut_side=cut_side,
+            cut_top=cut_top,
+            whole=whole,
+            usable=usable,
+            inside=inside,
         )
-        set_aside = seen[~clean & inside[seen]]
-        if len(set_aside) > (1.0 - cfg.min_clean_frac) * int(inside.sum()):
-            set_aside = seen[:0]  # mostly not the vehicle's own box: judged (rejected) below
-        usable[set_aside] = False
-        inside[set_aside] = False
-        # A merge that crept in over several frames: set aside the zone frames off the line
-        # the track's frames agree on, while they are a minority of the zone's and the
-        # track comes back to the line after them, in the zone or past it. A run it never
-        # comes back from (a reversal, another vehicle taking the id, a merge lasting past
-        # the zone) stays, to be judged below, unless the view's side cuts all its boxes
-        # (the vehicle's lowest corner has left the picture).
-        kept = np.flatnonzero(usable)
-        t_k, y_k = times_all[kept], world_all[kept, 1]
+
+    def _unclean(self, s: Samples, cfg: SpeedConfig) -> IndexArray:
+        """Zone frames where the box was not the vehicle's alone (merged with a
+        neighbour's blob, partly hidden), when the rest of the track agrees on its size.
+        Judged over the whole track, so the frames before and after the zone vote too."""
+        seen = np.flatnonzero(s.usable)
+        clean = self._clean(s.boxes[seen], s.world[seen], s.whole[seen], s.overlaps[seen], cfg)
+        unclean = seen[~clean & s.inside[seen]]
+        if len(unclean) > (1.0 - cfg.min_clean_frac) * int(s.inside.sum()):
+            return seen[:0]  # mostly not the vehicle's own box: judged (rejected) later
+        return unclean
+
+    def _merge_run(self, s: Samples, cfg: SpeedConfig) -> IndexArray:
+        """A merge that crept in over several frames: the zone frames off the line the
+        track's frames agree on, while they are a minority of the zone's and the track
+        comes back to the line after them, in the zone or past it. A run it never comes
+        back from (a reversal, another vehicle taking the id, a merge lasting past the
+        zone) stays, to be judged, unless the view's side cuts all its boxes (the
+        vehicle's lowest corner has left the picture)."""
+        kept = np.flatnonzero(s.usable)
+        t_k, y_k = s.times[kept], s.world[kept, 1]
         lim = (cfg.off_line_m, cfg.off_line_sigmas, cfg.min_samples, 1.0 - cfg.min_clean_frac)
-        off = kept[merge_run(t_k, y_k, *lim, cut=cut_side[kept], within=inside[kept])]
-        usable[off] = False
-        inside[off] = False
-        set_aside = np.concatenate([set_aside, off])
-
-        t, y, x = times_all[inside], world_all[inside, 1], world_all[inside, 0]
-        boxes = boxes_all[inside]
-        side_ok, top_ok = ~cut_side[inside], ~cut_top[inside]
-        n = int(inside.sum())
-        dy_total = y[-1] - y[0]
-        sign = 1.0 if dy_total >= 0 else -1.0
-        contact_v = self.contact_points(boxes)[:, 1]
-        direction = "unknown"
-        if n >= 2 and contact_v[-1] != contact_v[0]:
-            direction = "toward" if contact_v[-1] > contact_v[0] else "away"
-        world_x = float(np.median(x))
-        y_lo, y_hi = zone_extent_at(self.zone, world_x)
-        y_entry, y_exit = (y_lo, y_hi) if sign > 0 else (y_hi, y_lo)
-        passage = Passage(
-            track_id=track.track_id,
-            t_enter_s=float(t[0]),
-            t_exit_s=float(t[-1]),
-            speed_kmh=float("nan"),
-            uncertainty_kmh=float("nan"),
-            world_x_m=world_x,
-            cls=track.cls,
-            valid=False,
-            reject_reason=None,
-            direction=direction,
-            n_samples=n,
-            speed_first_half_kmh=float("nan"),
-            speed_second_half_kmh=float("nan"),
-            speed_fit_kmh=float("nan"),
-            distance_m=float(abs(dy_total)),
-            frame_indices=tuple(int(f) for f in frames_all[inside]),
-            boxes=tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes),
-            times_s=tuple(float(v) for v in t),
-        )
-
-        def reject(reason: str) -> Passage:
-            passage.reject_reason = reason
-            return passage
-
-        if n < cfg.min_samples or np.ptp(t) <= 0:
-            return reject("too_few_samples")
-        fit = robust_line_fit(t, y)
-        passage.speed_fit_kmh = abs(fit.slope) * MS_TO_KMH
-        dt = np.diff(t)
-        step = float(np.median(np.abs(np.diff(y)))) if n > 1 else 0.0
-        t_enter, t_exit = fit.time_at(y_entry), fit.time_at(y_exit)
-        dt_med = float(np.median(dt))
-        if math.isfinite(t_enter) and math.isfinite(t_exit):
-            passage.t_enter_s = float(np.clip(t_enter, t[0] - dt_med, t[0]))
-            passage.t_exit_s = float(np.clip(t_exit, t[-1], t[-1] + dt_med))
-
-        # Entry and exit must be seen: a track that starts mid-zone may have started on a
-        # merged blob or after an occlusion; its speed would rest on part of the zone only.
-        tol = max(0.5, 1.5 * step)
-        y_seen = world_all[usable, 1] * sign
-        if y_seen.min() > y_entry * sign + tol or y_seen.max() < y_exit * sign - tol:
-            return reject("incomplete_zone")
-        # A fast vehicle crosses a short zone in few frames: what counts is how much of
-        # its transit was observed (detection dropouts), not a fixed count.
-        transit_frames = abs(y_hi - y_lo) / max(abs(fit.slope), 1e-9) / max(dt_med, 1e-9)
-        if n < cfg.min_coverage * transit_frames:
-            return reject("too_few_samples")
-
-        # Per-sample position noise from second differences: independent of how the
-        # vehicle moves (a reversal or braking inflates line-fit residuals, not these).
-        noise = step_noise(y)
-        ppm = self.plane.pixels_per_metre(world_all[inside])
-        reason = box_inconsistency(
-            t, y, x, boxes, ppm, side_ok, top_ok, overlap_all[inside], fit.slope, noise, cfg
-        )
-        if reason is not None:
-            return reject(reason)
-
-        progress = y * sign
-        back = np.maximum.accumulate(progress) - progress
-        if np.any(back > max(cfg.reverse_m, 4.0 * noise)) or fit.slope * sign <= 0:
-            return reject("non_monotonic")
-
-        lat = side_ok if side_ok.sum() >= 3 and np.ptp(t[side_ok]) > 0 else np.ones(n, bool)
-        lateral = robust_line_fit(t[lat], x[lat])
-        drift = abs(lateral.slope) * float(np.ptp(t))  # over the whole transit
-        if drift > cfg.lane_change_m:
-            return reject("lane_change")
-
-        # Two halves of the zone, in travel order, fitted independently.
-        y_mid = 0.5 * (y_lo + y_hi)
-        first = progress < y_mid * sign
-        halves: list[LineFit] = []
-        for mask in (first, ~first):
-            if mask.sum() < cfg.min_half_samples or np.ptp(t[mask]) <= 0:
-                return reject("too_few_samples")
-            halves.append(robust_line_fit(t[mask], y[mask]))
-        v1, v2 = (abs(h.slope) for h in halves)
-        passage.speed_first_half_kmh = v1 * MS_TO_KMH
-        passage.speed_second_half_kmh = v2 * MS_TO_KMH
-        low = 0 if v1 <= v2 else 1
-        v = (v1, v2)[low]
-        passage.speed_kmh = v * MS_TO_KMH
-
-        hmask = first if low == 0 else ~first
-        budget = reading_budget(
-            BudgetInputs(
-                self.plane,
-                self.calibration_sigma_m,
-                cfg.timestamp_sigma_s,
-                cfg.contact_bias_px,
-                self.row_time_s,
-                cfg.readout_rel_sigma,
-            ),
-            halves[low],
-            fit,
-            t[hmask],
-            self.contact_points(boxes[hmask][[0, -1]]),
-            world_x,
-            stamps,
-            (v1, v2)[1 - low],
-        )
-        passage.uncertainty_kmh = budget.expanded_kmh
-        passage.details = {
-            **budget.details(),
-            "fit_sigma_m": fit.sigma,
-            "lateral_drift_m": drift,
-            "samples_set_aside": float(len(set_aside)),
-        }
-
-        if abs(v1 - v2) > cfg.halves_tolerance * max(min(v1, v2), 1e-9):
-            return reject("halves_disagree")
-        # Quality gate on the measurement's own noise (2u); the lower-half offset in U is
-        # already bounded by the halves check above and only ever lowers the reading.
-        limit = max(cfg.max_uncertainty_kmh, cfg.max_uncertainty_frac * passage.speed_kmh)
-        if 2.0 * budget.u * MS_TO_KMH > limit:
-            return reject("high_uncertainty")
-        passage.valid = True
-        return passage
+        return kept[merge_run(t_k, y_k, *lim, cut=s.cut_side[kept], within=s.inside[kept])]

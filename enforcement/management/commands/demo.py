@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
-from cameras.models import TrafficCount
+from cameras.models import Camera, TrafficCount
 from config.celery import worker_argv
 from enforcement.demo import (
     demo_mail,
@@ -55,55 +56,15 @@ class Command(BaseCommand):
         placements = demo_placements()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         procs: list[subprocess.Popen[bytes]] = []
-        logs = var / "logs"
-        logs.mkdir(exist_ok=True)
-
-        def spawn(name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-            out = (logs / f"{name}.log").open("ab")
-            proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-            procs.append(proc)
-            return proc
-
-        celery = [sys.executable, "-m", "celery", "-A", "config"]
         try:
             log("• starting a Celery worker and beat (logs in var/logs/)…")
-            spawn("celery-worker", worker_argv("violations,vision,maintenance", "demo"))
-            spawn(
-                "celery-beat",
-                [*celery, "beat", "--loglevel", "INFO", "-s", str(var / "celerybeat-schedule")],
-            )
+            _start_celery(var, env, procs)
             before = set(Violation.objects.filter(camera=camera).values_list("event_id", flat=True))
             log(f"• camera worker measuring {files['video'].name} …")
-            worker = subprocess.run(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "run_camera",
-                    camera.code,
-                    "--source",
-                    str(files["video"]),
-                    "--once",
-                    "--detector",
-                    "motion",
-                ],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=opts["timeout"],
-            )
-            if worker.returncode != 0:
-                raise CommandError(f"camera worker failed:\n{worker.stderr[-3000:]}")
-            report = _last_json(worker.stdout)
+            report = _run_camera(camera.code, files["video"], env, opts["timeout"])
             sent = int(report.get("violations_sent", 0))
             log(f"• worker done: {report}")
-            deadline = time.monotonic() + opts["timeout"]
-            new = Violation.objects.none()
-            while time.monotonic() < deadline:
-                new = Violation.objects.filter(camera=camera).exclude(event_id__in=before)
-                if new.count() >= sent:
-                    break
-                time.sleep(0.5)
+            new = _await_violations(camera, before, sent, opts["timeout"])
             self._print_story(new, truth, report.get("rejected") or {})
             portal = self._staff_half(camera, var)
             counted = TrafficCount.objects.filter(camera=camera).aggregate(n=Sum("vehicles"))["n"]
@@ -122,13 +83,7 @@ class Command(BaseCommand):
                 self._serve(opts["port"], users)
             self.stdout.write(json.dumps(summary))
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            _stop(procs)
 
     def _staff_half(self, camera: Any, var: Path) -> dict[str, str]:
         log = self.stderr.write
@@ -180,3 +135,64 @@ def _last_json(stdout: str) -> dict[str, Any]:
         if isinstance(value, dict):
             return value
     return {}
+
+
+def _start_celery(var: Path, env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> None:
+    """A Celery worker and beat in the background, logging to var/logs/; each process is
+    added to ``procs`` as soon as it runs."""
+    logs = var / "logs"
+    logs.mkdir(exist_ok=True)
+
+    def spawn(name: str, argv: list[str]) -> None:
+        out = (logs / f"{name}.log").open("ab")
+        procs.append(
+            subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        )
+
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
+    spawn("celery-worker", worker_argv("violations,vision,maintenance", "demo"))
+    spawn(
+        "celery-beat",
+        [*celery, "beat", "--loglevel", "INFO", "-s", str(var / "celerybeat-schedule")],
+    )
+
+
+def _run_camera(code: str, video: Path, env: dict[str, str], timeout: float) -> dict[str, Any]:
+    """One pass of the camera worker over the clip; its final report."""
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "run_camera", code, "--source", str(video),
+         "--once", "--detector", "motion"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    if worker.returncode != 0:
+        raise CommandError(f"camera worker failed:\n{worker.stderr[-3000:]}")
+    return _last_json(worker.stdout)
+
+
+def _await_violations(
+    camera: Camera, before: set[UUID], sent: int, timeout: float
+) -> QuerySet[Violation]:
+    """The camera's violations not in ``before``, once ``sent`` of them have arrived (or
+    the time is up)."""
+    deadline = time.monotonic() + timeout
+    new = Violation.objects.none()
+    while time.monotonic() < deadline:
+        new = Violation.objects.filter(camera=camera).exclude(event_id__in=before)
+        if new.count() >= sent:
+            break
+        time.sleep(0.5)
+    return new
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,153 @@
+"""A track's samples on their way to a speed: screened (``Samples``), then the zone's
+(``Transit``), from which the passage is opened and judged (see ``verdict``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cameras.vision.measure.geometry import zone_extent_at
+from cameras.vision.measure.passage import Passage
+from cameras.vision.measure.track import Track
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IndexArray = NDArray[np.intp]
+
+
+@dataclass
+class Samples:
+    """Every sample of a track, located on the road. ``usable``: its contact point places
+    the vehicle; ``inside``: usable and in the zone. Screening clears both for samples it
+    sets aside."""
+
+    boxes: FloatArray
+    stamps: FloatArray  # the frames' own timestamps
+    times: FloatArray  # when each contact row was captured (see ``capture_times``)
+    frames: NDArray[np.int64]
+    overlaps: FloatArray
+    world: FloatArray  # (N, 2) road positions: lateral x, along-road y
+    cut_side: BoolArray
+    cut_top: BoolArray
+    whole: BoolArray  # no edge of the box on the edge of the view
+    usable: BoolArray
+    inside: BoolArray
+    n_set_aside: int = 0
+
+    def set_aside(self, idx: IndexArray) -> None:
+        """Take samples ``idx`` out of the measurement."""
+        self.usable[idx] = False
+        self.inside[idx] = False
+
+
+@dataclass(frozen=True)
+class Transit:
+    """The zone's samples of a track, in time order, and where the zone lies on the
+    vehicle's line: ``sign`` is +1 when it travels toward larger y."""
+
+    t: FloatArray
+    y: FloatArray
+    x: FloatArray
+    world: FloatArray
+    boxes: FloatArray
+    contacts: FloatArray  # (N, 2) image road-contact points of the boxes
+    side_ok: BoolArray
+    top_ok: BoolArray
+    overlaps: FloatArray
+    frames: NDArray[np.int64]
+    stamps: FloatArray  # every sample's, for the timestamps' scatter
+    y_usable: FloatArray  # along-road positions of every usable sample, zone or not
+    n: int
+    sign: float
+    distance_m: float
+    direction: str
+    world_x: float
+    y_lo: float
+    y_hi: float
+    n_set_aside: int
+
+    @classmethod
+    def of(
+        cls,
+        samples: Samples,
+        zone: FloatArray,
+        contact_points: Callable[[FloatArray], FloatArray],
+    ) -> Transit:
+        """The samples in the zone; ``contact_points`` finds a box's road contact."""
+        inside = samples.inside
+        world = samples.world
+        t, y, x = samples.times[inside], world[inside, 1], world[inside, 0]
+        boxes = samples.boxes[inside]
+        n = int(inside.sum())
+        dy_total = y[-1] - y[0]
+        sign = 1.0 if dy_total >= 0 else -1.0
+        contacts = contact_points(boxes)
+        contact_v = contacts[:, 1]
+        direction = "unknown"
+        if n >= 2 and contact_v[-1] != contact_v[0]:
+            direction = "toward" if contact_v[-1] > contact_v[0] else "away"
+        world_x = float(np.median(x))
+        y_lo, y_hi = zone_extent_at(zone, world_x)
+        return cls(
+            t=t,
+            y=y,
+            x=x,
+            world=world[inside],
+            boxes=boxes,
+            contacts=contacts,
+            side_ok=~samples.cut_side[inside],
+            top_ok=~samples.cut_top[inside],
+            overlaps=samples.overlaps[inside],
+            frames=samples.frames[inside],
+            stamps=samples.stamps,
+            y_usable=world[samples.usable, 1],
+            n=n,
+            sign=sign,
+            distance_m=float(abs(dy_total)),
+            direction=direction,
+            world_x=world_x,
+            y_lo=y_lo,
+            y_hi=y_hi,
+            n_set_aside=samples.n_set_aside,
+        )
+
+    @property
+    def y_entry(self) -> float:
+        """Where the vehicle's line enters the zone."""
+        return self.y_lo if self.sign > 0 else self.y_hi
+
+    @property
+    def y_exit(self) -> float:
+        return self.y_hi if self.sign > 0 else self.y_lo
+
+    @property
+    def progress(self) -> FloatArray:
+        """Along-road positions in the direction of travel."""
+        return self.y * self.sign
+
+    def open_passage(self, track: Track) -> Passage:
+        """The passage before any check: not valid, no speed yet."""
+        nan = float("nan")
+        return Passage(
+            track_id=track.track_id,
+            t_enter_s=float(self.t[0]),
+            t_exit_s=float(self.t[-1]),
+            speed_kmh=nan,
+            uncertainty_kmh=nan,
+            world_x_m=self.world_x,
+            cls=track.cls,
+            valid=False,
+            reject_reason=None,
+            direction=self.direction,
+            n_samples=self.n,
+            speed_first_half_kmh=nan,
+            speed_second_half_kmh=nan,
+            speed_fit_kmh=nan,
+            distance_m=self.distance_m,
+            frame_indices=tuple(int(f) for f in self.frames),
+            boxes=tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in self.boxes),
+            times_s=tuple(float(v) for v in self.t),
+        )
