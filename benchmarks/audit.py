@@ -20,22 +20,10 @@ import time
 import uuid
 from typing import Any
 
-from benchmarks.common import write_summary
+from benchmarks.common import scratch_postgres, write_summary
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 SCRATCH = "fairspeed_bench_audit"
-
-
-def _scratch_url(base: str) -> str:
-    return base.rsplit("/", 1)[0] + "/" + SCRATCH
-
-
-def _reset_database(base: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH}")
 
 
 def _setup_django(url: str) -> None:
@@ -118,8 +106,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--requests", type=int, default=300, help="per writer")
     ap.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_URL))
     args = ap.parse_args(argv)
-    _reset_database(args.database_url)
-    url = _scratch_url(args.database_url)
+    url = scratch_postgres(args.database_url, SCRATCH)
     _setup_django(url)
     from django.core.management import call_command
 
@@ -143,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from django.db import connections
 
     connections.close_all()
-    _reset_database(args.database_url)  # leave nothing behind but a fresh, empty scratch db
+    scratch_postgres(args.database_url, SCRATCH)  # leave only a fresh, empty scratch db
     summary = {"rows": rows, "chain": chain}
     write_summary("audit", summary)
     return summary

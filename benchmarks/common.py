@@ -49,3 +49,30 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(str(c).rjust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def scratch_postgres(server_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server of ``server_url``; its URL."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def django_scratch(tmp: Path, database_url: str | None, name: str) -> None:
+    """Set Django up on a scratch database, migrated: ``name`` on the PostgreSQL server of
+    ``database_url`` (dropped and made anew), or SQLite under ``tmp`` without it."""
+    os.environ["FAIRSPEED_VAR_DIR"] = str(tmp / "var")
+    if database_url:
+        os.environ["DATABASE_URL"] = scratch_postgres(database_url, name)
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

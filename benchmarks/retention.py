@@ -20,30 +20,14 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
-from benchmarks.common import write_summary
+from benchmarks.common import django_scratch, write_summary
 
 SCRATCH = "fairspeed_bench_retention"
 
 
 def _configure(tmp: Path, database_url: str | None) -> None:
-    os.environ["FAIRSPEED_VAR_DIR"] = str(tmp / "var")
     os.environ["EVIDENCE_ROOT"] = str(tmp / "evidence")
-    if database_url:
-        import psycopg
-
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {SCRATCH}")
-        os.environ["DATABASE_URL"] = database_url.rsplit("/", 1)[0] + "/" + SCRATCH
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_scratch(tmp, database_url, SCRATCH)
 
 
 def _populate(records: int, files: int, evidence: Path) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import tempfile
@@ -24,29 +23,9 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
-from benchmarks.common import write_summary
+from benchmarks.common import django_scratch, write_summary
 
 SCRATCH = "fairspeed_bench_transparency"
-
-
-def _configure(tmp: Path, database_url: str | None) -> None:
-    os.environ["FAIRSPEED_VAR_DIR"] = str(tmp / "var")
-    if database_url:
-        import psycopg
-
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {SCRATCH}")
-        os.environ["DATABASE_URL"] = database_url.rsplit("/", 1)[0] + "/" + SCRATCH
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _populate(cameras: int, violations: int, rng: random.Random) -> None:
@@ -105,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-transparency-") as name:
-        _configure(Path(name), args.database_url)
+        django_scratch(Path(name), args.database_url, SCRATCH)
         from django.db import connection
         from django.test import Client
 
