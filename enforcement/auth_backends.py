@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 
 class LockoutBackend(AxesStandaloneBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -24,4 +24,4 @@ class LockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)  # type: ignore[no-any-return]
+        return super().authenticate(request, username, password, **kwargs)

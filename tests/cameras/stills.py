@@ -17,7 +17,7 @@ MAX_OUTSIDE_SHARPNESS = 20.0
 
 
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    cascade = cv2.CascadeClassifier(str(cv2.data.haarcascades) + name)  # type: ignore[attr-defined]
+    cascade = cv2.CascadeClassifier(str(cv2.data.haarcascades) + name)
     assert not cascade.empty()
     return cascade
 

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
 
 
 @pytest.fixture
@@ -42,7 +49,7 @@ def test_a_failure_gets_the_styled_500_page_in_both_languages(public: Client) ->
 @pytest.mark.django_db
 def test_a_signed_in_role_without_permission_is_told_which_role_it_needs(
     public: Client,
-    staff,  # type: ignore[no-untyped-def]
+    staff: Callable[..., User],
 ) -> None:
     public.force_login(staff("reviewer"))
     response = public.get("/staff/policy/audit/")

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
 from enforcement.roles import ROLE_PERMISSIONS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
 
 
 @pytest.mark.django_db
@@ -86,7 +91,7 @@ def test_a_tool_still_to_come_is_described_not_linked(client: Client, staff) -> 
 @pytest.mark.django_db
 def test_an_auditor_is_not_offered_an_administration_page_it_cannot_open(
     client: Client,
-    staff,  # type: ignore[no-untyped-def]
+    staff: Callable[..., User],
 ) -> None:
     client.force_login(staff("auditor"))
     assert "/admin/" not in client.get("/staff/").content.decode()

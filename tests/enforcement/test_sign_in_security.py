@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
 from django.test import Client
 
 from policy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
 
 RIGHT = "correct-horse-battery"
 
@@ -27,7 +33,7 @@ def _actions() -> list[str]:
 @pytest.mark.django_db
 def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_refused(
     client: Client,
-    staff,  # type: ignore[no-untyped-def]
+    staff: Callable[..., User],
 ) -> None:
     user = staff("operator")
     for _ in range(4):
@@ -48,7 +54,7 @@ def test_a_test_client_can_still_sign_in_without_a_request(client: Client, staff
 @pytest.mark.django_db
 def test_a_locked_account_stays_locked_on_the_api_after_the_sign_in_page_locked_it(
     client: Client,
-    staff,  # type: ignore[no-untyped-def]
+    staff: Callable[..., User],
 ) -> None:
     user = staff("operator")
     for _ in range(5):
@@ -75,7 +81,7 @@ def test_the_lock_out_is_per_account_from_any_address(client: Client, staff) -> 
 @pytest.mark.django_db
 def test_thirty_wrong_basic_passwords_then_the_right_one_are_not_all_answered(
     client: Client,
-    staff,  # type: ignore[no-untyped-def]
+    staff: Callable[..., User],
 ) -> None:
     user = staff("operator")
     codes = [

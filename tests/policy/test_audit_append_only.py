@@ -3,11 +3,16 @@ PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE in SQL too."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from policy.audit import audit_record
 from policy.models import AuditEvent, AuditLogIsAppendOnly
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType  # what a cursor adapts to SQL
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +47,7 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
-def _locked_sql(sql: str, *params: object) -> None:
+def _locked_sql(sql: str, *params: _SQLType) -> None:
     """Run ``sql`` as the application's own connection would, without the unlock."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL fairspeed.audit_unlock = 'off'")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import cast
 
 import pytest
 from django.utils import timezone
 
-from cameras.models import TrafficCount
+from cameras.models import Camera, TrafficCount
 from policy.effectiveness import percentile_from_histogram, placement_effectiveness
 from policy.models import AuditEvent, Crash, PlacementProposal, PlacementStatus
 from policy.selectors import placement_active
@@ -23,7 +24,7 @@ ACTIVE = TODAY - dt.timedelta(days=560)
 
 
 def placement_with_counts():  # type: ignore[no-untyped-def]
-    camera = CameraFactory()
+    camera = cast(Camera, CameraFactory())
     placement = PlacementFactory(
         site=camera.site,
         active_from=ACTIVE,

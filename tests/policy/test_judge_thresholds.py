@@ -3,6 +3,8 @@ units over the limit, in the jurisdiction's units."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from policy.rules.book import rulebook_preset
@@ -152,7 +154,7 @@ def test_the_dry_runs_device_verdict_agrees_with_the_gates_checks() -> None:
     )  # fmt: skip
     book = rulebook_preset("demo")
     variants = [base, dataclasses.replace(base, event_limit_kmh=40)] + [
-        dataclasses.replace(base, **{name: False})
+        dataclasses.replace(base, **cast("dict[str, Any]", {name: False}))
         for name in ("placement_found", "has_calibration", "certificate_valid",
                      "selftest_passed", "evidence_verified")
     ]  # fmt: skip

@@ -5,8 +5,10 @@ quorum of equity reviewers, none of them its proposer."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 
 from policy.models import AuditEvent, PlacementStatus
@@ -50,7 +52,7 @@ def test_crashes_within_the_radius_over_five_years_are_counted(staff) -> None:  
 def test_a_low_income_tract_requires_a_justification(staff) -> None:  # type: ignore[no-untyped-def]
     placement = propose(staff("equity_reviewer"), col=0, row=2, justification="")
     with pytest.raises(PlacementError, match="justification is required: tract PH0103 is low-inc"):
-        placement_submit(placement, actor=placement.proposed_by, today=TODAY)
+        placement_submit(placement, actor=cast(User, placement.proposed_by), today=TODAY)
     assert placement.status == PlacementStatus.DRAFT
 
 
@@ -59,7 +61,7 @@ def test_an_over_represented_district_requires_a_justification(staff) -> None:  
     # the cameras against its eighth of the population.
     placement = propose(staff("equity_reviewer"), col=7, row=2, justification="")
     with pytest.raises(PlacementError, match="would hold 100% of the cameras"):
-        placement_submit(placement, actor=placement.proposed_by, today=TODAY)
+        placement_submit(placement, actor=cast(User, placement.proposed_by), today=TODAY)
 
 
 def test_a_submitted_proposal_opens_a_30_day_comment_period(staff) -> None:  # type: ignore[no-untyped-def]

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from enforcement.models import ViolationStatus
+from enforcement.models import Violation, ViolationStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
 
 pytestmark = pytest.mark.django_db
 S = ViolationStatus
@@ -23,12 +29,14 @@ def api(user: Any) -> APIClient:
     return client
 
 
-def test_without_a_token_nothing_is_served(case) -> None:
+def test_without_a_token_nothing_is_served(case: Callable[..., Violation]) -> None:
     case()
     assert APIClient().get("/api/v1/violations/").status_code in (401, 403)
 
 
-def test_a_reviewer_and_an_approver_clear_a_case_through_the_api(case, people, registry) -> None:
+def test_a_reviewer_and_an_approver_clear_a_case_through_the_api(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = case(plate="A8C123")
     r = api(people["reviewer"]).post(
         f"/api/v1/violations/{v.event_id}/review/", {"plate": "ABC123"}, format="json"
@@ -46,7 +54,9 @@ def test_a_reviewer_and_an_approver_clear_a_case_through_the_api(case, people, r
     assert approver.get(f"/api/v1/citations/{number}/").json()["fine_amount"] == "100.00"
 
 
-def test_an_approver_cannot_review_and_a_reviewer_cannot_approve(case, people) -> None:
+def test_an_approver_cannot_review_and_a_reviewer_cannot_approve(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     r = api(people["approver"]).post(
         f"/api/v1/violations/{v.event_id}/review/", {"plate": "X1"}, format="json"
@@ -57,7 +67,9 @@ def test_an_approver_cannot_review_and_a_reviewer_cannot_approve(case, people) -
     )
 
 
-def test_a_refused_transition_is_a_conflict_with_its_reason(case, people) -> None:
+def test_a_refused_transition_is_a_conflict_with_its_reason(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     client = api(people["both"])
     client.post(f"/api/v1/violations/{v.event_id}/review/", {"plate": "ABC123"}, format="json")
@@ -65,7 +77,9 @@ def test_a_refused_transition_is_a_conflict_with_its_reason(case, people) -> Non
     assert r.status_code == 409 and "different person" in r.json()["detail"]
 
 
-def test_a_dismissal_needs_a_listed_reason(case, people) -> None:
+def test_a_dismissal_needs_a_listed_reason(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     client = api(people["reviewer"])
     r = client.post(f"/api/v1/violations/{v.event_id}/dismiss/", {"code": "nope"}, format="json")
@@ -76,7 +90,7 @@ def test_a_dismissal_needs_a_listed_reason(case, people) -> None:
     assert r.json()["status"] == S.DISMISSED
 
 
-def test_there_is_no_plate_search(case, people) -> None:
+def test_there_is_no_plate_search(case: Callable[..., Violation], people: dict[str, User]) -> None:
     case(plate="ABC123")
     case(plate="XYZ789")
     client = api(people["auditor"])

@@ -2,13 +2,21 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from enforcement.cases import transitions as t
 from enforcement.tasks import notices_sweep_task
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+
+    from enforcement.models import Violation
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +38,9 @@ def run(*args: str) -> dict[str, Any]:
     return json.loads(out.getvalue())
 
 
-def test_the_mail_house_prints_a_batch_and_records_it_mailed(case, people, registry) -> None:
+def test_the_mail_house_prints_a_batch_and_records_it_mailed(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = case(plate="XYZ789")
     t.violation_review(v.pk, people["reviewer"], plate="XYZ789")
     t.violation_approve(v.pk, people["approver"])
@@ -44,7 +54,7 @@ def test_the_mail_house_prints_a_batch_and_records_it_mailed(case, people, regis
         run("mailed", str(printed["batch"]), "--user", name, "--on", "2027-03-01")
 
 
-def test_a_reviewer_or_a_bad_date_is_refused(people) -> None:
+def test_a_reviewer_or_a_bad_date_is_refused(people: dict[str, User]) -> None:
     with pytest.raises(CommandError, match="approver role"):
         run("print", "--user", people["reviewer"].username)
     with pytest.raises(CommandError, match="not a date"):
@@ -53,5 +63,5 @@ def test_a_reviewer_or_a_bad_date_is_refused(people) -> None:
         run("print", "--user", "nobody")
 
 
-def test_the_beat_task_runs_the_sweep_and_reports_counts(db) -> None:
+def test_the_beat_task_runs_the_sweep_and_reports_counts(db: None) -> None:
     assert notices_sweep_task.run() == {"emailed": 0, "defaulted": 0, "closed": 0}

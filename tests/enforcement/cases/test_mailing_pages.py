@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
 
 from enforcement.cases import transitions as t
-from enforcement.models import MailingBatch
+from enforcement.models import MailingBatch, Violation
 from policy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,7 @@ def _notice_storage(settings: Any, tmp_path: Any) -> None:
 
 
 def test_an_approver_prints_downloads_and_records_a_batch_from_the_page(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     v = case(plate="XYZ789")
     t.violation_review(v.pk, people["reviewer"], plate="XYZ789")
@@ -55,7 +61,7 @@ def test_an_approver_prints_downloads_and_records_a_batch_from_the_page(
     assert batch.mailed_on.isoformat() == "2027-03-02"
 
 
-def test_a_reviewer_cannot_reach_mailing(people) -> None:
+def test_a_reviewer_cannot_reach_mailing(people: dict[str, User]) -> None:
     client = Client()
     client.force_login(people["reviewer"])
     assert client.get("/staff/cases/mailing/").status_code == 403

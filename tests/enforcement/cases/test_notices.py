@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
@@ -19,8 +19,14 @@ from enforcement.cases.mailing import (
     notices_sweep,
 )
 from enforcement.cases.numbers import notice_number_display, pin_check
-from enforcement.models import Notice, ViolationStatus
+from enforcement.models import Notice, Violation, ViolationStatus
 from policy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
 
 pytestmark = pytest.mark.django_db
 S = ViolationStatus
@@ -39,7 +45,9 @@ def _notice_storage(settings: Any, tmp_path: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def issued(case: Any, people: Any, *, ocr: str = "ABC123", plate: str = "ABC123", **kw: Any):
+def issued(
+    case: Any, people: Any, *, ocr: str = "ABC123", plate: str = "ABC123", **kw: Any
+) -> Notice:
     v = case(plate=ocr, **kw)
     t.violation_review(v.pk, people["reviewer"], plate=plate)
     t.violation_approve(v.pk, people["approver"])
@@ -53,7 +61,7 @@ def pdf_text(name: str) -> str:
 
 
 def test_a_plate_edited_by_the_reviewer_is_the_plate_on_the_printed_notice(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     notice = issued(case, people, ocr="A8C123", plate="ABC123")
     assert notice.plate == "ABC123"
@@ -63,7 +71,7 @@ def test_a_plate_edited_by_the_reviewer_is_the_plate_on_the_printed_notice(
 
 
 def test_the_english_notice_holds_number_pin_speed_fine_and_each_deadline(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     notice = issued(case, people, plate="XYZ789")  # registry language: en
     result = mailing_batch_create(people["approver"], MAIL_ON)
@@ -79,14 +87,18 @@ def test_the_english_notice_holds_number_pin_speed_fine_and_each_deadline(
     assert result.pins[notice.number] not in notice.pin_hash
 
 
-def test_the_spanish_notice_is_in_spanish(case, people, registry) -> None:
+def test_the_spanish_notice_is_in_spanish(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     issued(case, people, plate="ABC123")  # registry language: es
     text = pdf_text(mailing_batch_create(people["approver"], MAIL_ON).batch.pdf_name)
     assert "AVISO DE INFRACCIÓN DE VELOCIDAD" in text
     assert "Velocidad medida" in text and "Pagar la multa: 2027-03-31" in text
 
 
-def test_a_warning_notice_says_no_fine_is_due(case, people, registry) -> None:
+def test_a_warning_notice_says_no_fine_is_due(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     notice = issued(case, people, plate="XYZ789", status=S.WARNING)
     assert notice.kind == "warning" and notice.fine_amount is None
     text = pdf_text(mailing_batch_create(people["approver"], MAIL_ON).batch.pdf_name)
@@ -94,7 +106,7 @@ def test_a_warning_notice_says_no_fine_is_due(case, people, registry) -> None:
 
 
 def test_the_batch_manifest_lists_every_notice_and_a_second_batch_is_empty(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     a = issued(case, people, plate="XYZ789")
     b = issued(case, people, plate="ABC123")
@@ -110,7 +122,7 @@ def test_the_batch_manifest_lists_every_notice_and_a_second_batch_is_empty(
 
 
 def test_recording_the_batch_as_mailed_starts_the_deadlines_from_that_day(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     notice = issued(case, people, plate="XYZ789")
     batch = mailing_batch_create(people["approver"], MAIL_ON).batch
@@ -126,7 +138,9 @@ def test_recording_the_batch_as_mailed_starts_the_deadlines_from_that_day(
         mailing_batch_record_mailed(batch.pk, people["approver"], dt.date(2027, 3, 2))
 
 
-def _mailed(case: Any, people: Any, plate: str, tz: str = "America/Los_Angeles", **kw: Any):
+def _mailed(
+    case: Any, people: Any, plate: str, tz: str = "America/Los_Angeles", **kw: Any
+) -> Notice:
     notice = issued(case, people, plate=plate, **kw)
     site = notice.violation.camera.site
     site.timezone = tz
@@ -138,7 +152,7 @@ def _mailed(case: Any, people: Any, plate: str, tz: str = "America/Los_Angeles",
 
 
 def test_the_sweep_defaults_a_citation_only_after_its_last_local_day_across_dst(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     notice = _mailed(case, people, "XYZ789")  # last day 2027-03-31, DST began 14 March
     just_before = dt.datetime(2027, 4, 1, 6, 59, tzinfo=dt.UTC)  # 23:59 PDT
@@ -154,7 +168,7 @@ def test_the_sweep_defaults_a_citation_only_after_its_last_local_day_across_dst(
 
 
 def test_the_sweep_emails_a_copy_once_where_the_registry_has_an_address(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     with_email = _mailed(case, people, "ABC123")
     _mailed(case, people, "XYZ789")  # no email in the registry
@@ -165,7 +179,9 @@ def test_the_sweep_emails_a_copy_once_where_the_registry_has_an_address(
     assert with_email.number[:4] in mail.outbox[0].subject
 
 
-def test_the_sweep_closes_a_warning_once_its_review_period_is_over(case, people, registry) -> None:
+def test_the_sweep_closes_a_warning_once_its_review_period_is_over(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     notice = _mailed(case, people, "XYZ789", status=S.WARNING)
     assert notices_sweep(dt.datetime(2027, 3, 20, tzinfo=dt.UTC)).closed == 0
     assert notices_sweep(dt.datetime(2027, 4, 2, tzinfo=dt.UTC)).closed == 1

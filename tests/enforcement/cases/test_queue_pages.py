@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from enforcement.models import ViolationStatus
+from enforcement.models import Violation, ViolationStatus
 from policy.audit import audit_record
 from policy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+    from pytest_django.fixtures import Settings
 
 pytestmark = pytest.mark.django_db
 S = ViolationStatus
@@ -24,7 +31,9 @@ def login(user: Any) -> Client:
     return client
 
 
-def test_the_review_queue_lists_the_oldest_case_first(case, people) -> None:
+def test_the_review_queue_lists_the_oldest_case_first(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     now = timezone.now()
     newer = case(measured_at=now)
     older = case(measured_at=now - dt.timedelta(hours=3))
@@ -32,7 +41,9 @@ def test_the_review_queue_lists_the_oldest_case_first(case, people) -> None:
     assert html.index(f"/staff/cases/{older.pk}/") < html.index(f"/staff/cases/{newer.pk}/")
 
 
-def test_the_queue_filters_by_camera_date_and_speed_band(case, people) -> None:
+def test_the_queue_filters_by_camera_date_and_speed_band(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     fast = case(speed_kmh=100.0)  # 48.6 over
     slow = case(speed_kmh=65.0)  # 13.6 over
     old = case(measured_at=timezone.now() - dt.timedelta(days=10))
@@ -49,13 +60,13 @@ def test_the_queue_filters_by_camera_date_and_speed_band(case, people) -> None:
     assert f"/staff/cases/{old.pk}/" in html and f"/staff/cases/{fast.pk}/" not in html
 
 
-def test_an_approver_cannot_open_the_reviewers_queue(people) -> None:
+def test_an_approver_cannot_open_the_reviewers_queue(people: dict[str, User]) -> None:
     assert login(people["approver"]).get("/staff/cases/queue/review/").status_code == 403
     assert login(people["auditor"]).get("/staff/cases/queue/approval/").status_code == 403
 
 
 def test_a_case_open_by_one_reviewer_is_left_out_of_anothers_queue_and_next(
-    case, people, staff
+    case: Callable[..., Violation], people: dict[str, User], staff: Callable[..., User]
 ) -> None:
     v = case()
     login(people["reviewer"]).get(f"/staff/cases/{v.pk}/")
@@ -66,7 +77,9 @@ def test_a_case_open_by_one_reviewer_is_left_out_of_anothers_queue_and_next(
     assert other.get(f"/staff/cases/{v.pk}/").status_code == 302  # refused, sent back
 
 
-def test_the_case_page_shows_every_gate_check_with_its_values(case, people) -> None:
+def test_the_case_page_shows_every_gate_check_with_its_values(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     audit_record(
         actor=None,
@@ -84,7 +97,7 @@ def test_the_case_page_shows_every_gate_check_with_its_values(case, people) -> N
 
 
 def test_reviewing_and_approving_through_the_pages_reaches_the_registry_vehicle(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     v = case(plate="ABC12")
     r = login(people["reviewer"]).post(
@@ -101,7 +114,9 @@ def test_reviewing_and_approving_through_the_pages_reaches_the_registry_vehicle(
     assert v.status == S.CITATION_ISSUED and v.notice.plate == "ABC123"
 
 
-def test_a_refused_action_is_shown_and_changes_nothing(case, people) -> None:
+def test_a_refused_action_is_shown_and_changes_nothing(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     client = login(people["both"])
     client.post(f"/staff/cases/{v.pk}/act/", {"action": "review", "plate": "ABC123"})
@@ -111,7 +126,9 @@ def test_a_refused_action_is_shown_and_changes_nothing(case, people) -> None:
     assert v.status == S.AWAITING_APPROVAL
 
 
-def test_a_reviewer_is_not_offered_the_case_they_reviewed_for_approval(case, people) -> None:
+def test_a_reviewer_is_not_offered_the_case_they_reviewed_for_approval(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     client = login(people["both"])
     client.post(f"/staff/cases/{v.pk}/act/", {"action": "review", "plate": "ABC123"})
@@ -120,7 +137,7 @@ def test_a_reviewer_is_not_offered_the_case_they_reviewed_for_approval(case, peo
 
 
 def test_an_evidence_file_is_served_only_if_listed_and_every_view_is_audited(
-    case, people, settings, tmp_path
+    case: Callable[..., Violation], people: dict[str, User], settings: Settings, tmp_path: Path
 ) -> None:
     from tests.enforcement.evidence import use_evidence_storage
 
@@ -139,7 +156,7 @@ def test_an_evidence_file_is_served_only_if_listed_and_every_view_is_audited(
 
 
 def test_an_approver_retries_a_failed_owner_lookup_from_the_case_page(
-    case, people, settings, tmp_path
+    case: Callable[..., Violation], people: dict[str, User], settings: Settings, tmp_path: Path
 ) -> None:
     settings.FAIRSPEED = {**settings.FAIRSPEED, "OWNER_REGISTRY": str(tmp_path / "r.csv")}
     v = case()

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
 
 from enforcement.cases import transitions as t
 from enforcement.cases.guards import CaseTaken, TransitionError
-from enforcement.models import Notice, OwnerRecord, ViolationStatus
+from enforcement.models import Notice, OwnerRecord, Violation, ViolationStatus
 from policy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+    from pytest_django.fixtures import Settings
 
 pytestmark = pytest.mark.django_db
 S = ViolationStatus
 
 
-def test_a_reviewer_moves_a_waiting_case_to_approval_with_the_plate_read(case, people) -> None:
+def test_a_reviewer_moves_a_waiting_case_to_approval_with_the_plate_read(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case(plate="ABC12E")
     t.violation_review(v.pk, people["reviewer"], plate="abc 123")
     v.refresh_from_db()
@@ -26,14 +35,18 @@ def test_a_reviewer_moves_a_waiting_case_to_approval_with_the_plate_read(case, p
 
 
 @pytest.mark.parametrize("status", [S.AWAITING_APPROVAL, S.REJECTED, S.DISMISSED, S.CLOSED])
-def test_review_is_refused_in_any_other_state(case, people, status) -> None:
+def test_review_is_refused_in_any_other_state(
+    case: Callable[..., Violation], people: dict[str, User], status: str
+) -> None:
     v = case(status=status)
     with pytest.raises(TransitionError, match="cannot review"):
         t.violation_review(v.pk, people["reviewer"], plate="ABC123")
 
 
 @pytest.mark.parametrize("role", ["approver", "auditor"])
-def test_review_is_refused_to_anyone_without_the_reviewer_role(case, people, role) -> None:
+def test_review_is_refused_to_anyone_without_the_reviewer_role(
+    case: Callable[..., Violation], people: dict[str, User], role: str
+) -> None:
     v = case()
     with pytest.raises(TransitionError, match="needs the reviewer role"):
         t.violation_review(v.pk, people[role], plate="ABC123")
@@ -41,19 +54,25 @@ def test_review_is_refused_to_anyone_without_the_reviewer_role(case, people, rol
     assert v.status == S.AWAITING_REVIEW
 
 
-def test_review_without_a_plate_is_refused(case, people) -> None:
+def test_review_without_a_plate_is_refused(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     with pytest.raises(TransitionError, match="plate"):
         t.violation_review(case().pk, people["reviewer"], plate="  ")
 
 
-def test_a_gate_warning_is_reviewed_like_any_case_and_stays_a_warning(case, people) -> None:
+def test_a_gate_warning_is_reviewed_like_any_case_and_stays_a_warning(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case(status=S.WARNING)
     t.violation_review(v.pk, people["reviewer"], plate="ABC123")
     v.refresh_from_db()
     assert v.status == S.AWAITING_APPROVAL and v.warning_only
 
 
-def test_the_same_person_cannot_review_and_approve_and_the_refusal_is_audited(case, people) -> None:
+def test_the_same_person_cannot_review_and_approve_and_the_refusal_is_audited(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     t.violation_review(v.pk, people["both"], plate="ABC123")
     with pytest.raises(TransitionError, match="different person"):
@@ -64,7 +83,9 @@ def test_the_same_person_cannot_review_and_approve_and_the_refusal_is_audited(ca
     assert refused.actor_label == people["both"].username
 
 
-def test_approval_needs_the_approver_role(case, people) -> None:
+def test_approval_needs_the_approver_role(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     t.violation_review(v.pk, people["reviewer"], plate="ABC123")
     other_reviewer = people["reviewer"].__class__.objects.create(username="r2")
@@ -72,13 +93,17 @@ def test_approval_needs_the_approver_role(case, people) -> None:
         t.violation_approve(v.pk, other_reviewer)
 
 
-def test_approval_of_a_case_not_yet_reviewed_is_refused(case, people, registry) -> None:
+def test_approval_of_a_case_not_yet_reviewed_is_refused(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = case()
     with pytest.raises(TransitionError, match="cannot approve"):
         t.violation_approve(v.pk, people["approver"])
 
 
-def test_approval_looks_up_the_owner_and_audits_the_lookup(case, people, registry) -> None:
+def test_approval_looks_up_the_owner_and_audits_the_lookup(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = case()
     t.violation_review(v.pk, people["reviewer"], plate="ABC123")
     v = t.violation_approve(v.pk, people["approver"])
@@ -89,7 +114,7 @@ def test_approval_looks_up_the_owner_and_audits_the_lookup(case, people, registr
 
 
 def test_an_unknown_plate_leaves_the_case_owner_not_found_and_an_approver_closes_it(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     v = case(plate="NOPE1")
     t.violation_review(v.pk, people["reviewer"], plate="NOPE1")
@@ -99,7 +124,9 @@ def test_an_unknown_plate_leaves_the_case_owner_not_found_and_an_approver_closes
     assert t.violation_close(v.pk, people["approver"], reason="no owner").status == S.CLOSED
 
 
-def test_the_owner_is_never_looked_up_before_two_approvals(case, people, registry) -> None:
+def test_the_owner_is_never_looked_up_before_two_approvals(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     registry_mock = mock.Mock(source="mock")
     for status in (S.AWAITING_REVIEW, S.WARNING, S.AWAITING_APPROVAL, S.DISMISSED):
         v = case(status=status)
@@ -125,7 +152,9 @@ def _owner_found(case: Any, people: Any, plate: str = "ABC123") -> Any:
     return t.violation_approve(v.pk, people["approver"])
 
 
-def test_a_confirmed_vehicle_gets_a_citation_for_the_reviewed_plate(case, people, registry) -> None:
+def test_a_confirmed_vehicle_gets_a_citation_for_the_reviewed_plate(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = case(plate="A8C123")
     t.violation_review(v.pk, people["reviewer"], plate="ABC123")  # the OCR misread a B
     t.violation_approve(v.pk, people["approver"])
@@ -137,7 +166,7 @@ def test_a_confirmed_vehicle_gets_a_citation_for_the_reviewed_plate(case, people
 
 
 def test_the_reviewer_cannot_confirm_the_vehicle_even_holding_the_approver_role(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     v = case()
     t.violation_review(v.pk, people["both"], plate="ABC123")
@@ -148,7 +177,7 @@ def test_the_reviewer_cannot_confirm_the_vehicle_even_holding_the_approver_role(
 
 
 def test_a_vehicle_mismatch_sends_the_case_back_and_forgets_the_owner(
-    case, people, registry
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
 ) -> None:
     v = _owner_found(case, people)
     t.violation_vehicle_mismatch(v.pk, people["approver"], reason="evidence shows a van")
@@ -159,7 +188,9 @@ def test_a_vehicle_mismatch_sends_the_case_back_and_forgets_the_owner(
         t.violation_vehicle_mismatch(v.pk, people["approver"], reason="")
 
 
-def test_confirming_twice_is_refused(case, people, registry) -> None:
+def test_confirming_twice_is_refused(
+    case: Callable[..., Violation], people: dict[str, User], registry: Path
+) -> None:
     v = _owner_found(case, people)
     t.violation_vehicle_confirm(v.pk, people["approver"])
     with pytest.raises(TransitionError, match="cannot confirm"):
@@ -167,7 +198,9 @@ def test_confirming_twice_is_refused(case, people, registry) -> None:
     assert Notice.objects.count() == 1
 
 
-def test_a_dismissal_needs_a_listed_reason_and_words_for_other(case, people) -> None:
+def test_a_dismissal_needs_a_listed_reason_and_words_for_other(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     with pytest.raises(TransitionError, match="unknown dismissal"):
         t.violation_dismiss(v.pk, people["reviewer"], code="dislike")
@@ -180,7 +213,9 @@ def test_a_dismissal_needs_a_listed_reason_and_words_for_other(case, people) -> 
         t.violation_dismiss(v.pk, people["reviewer"], code="obstruction")
 
 
-def test_a_reviewer_cannot_dismiss_at_the_approval_stage(case, people) -> None:
+def test_a_reviewer_cannot_dismiss_at_the_approval_stage(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     v = case()
     t.violation_review(v.pk, people["reviewer"], plate="ABC123")
     with pytest.raises(TransitionError, match="approver role"):
@@ -190,7 +225,9 @@ def test_a_reviewer_cannot_dismiss_at_the_approval_stage(case, people) -> None:
     assert v.status_reason == "Other: glare"
 
 
-def test_a_case_open_by_one_reviewer_is_not_handed_to_another(case, people, staff) -> None:
+def test_a_case_open_by_one_reviewer_is_not_handed_to_another(
+    case: Callable[..., Violation], people: dict[str, User], staff: Callable[..., User]
+) -> None:
     v = case()
     second = staff("reviewer")
     t.violation_claim(v.pk, people["reviewer"])
@@ -203,7 +240,9 @@ def test_a_case_open_by_one_reviewer_is_not_handed_to_another(case, people, staf
     t.violation_claim(v.pk, second)  # an expired claim is free again
 
 
-def test_only_reviewers_and_approvers_open_cases(case, people) -> None:
+def test_only_reviewers_and_approvers_open_cases(
+    case: Callable[..., Violation], people: dict[str, User]
+) -> None:
     with pytest.raises(TransitionError):
         t.violation_claim(case().pk, people["auditor"])
 
@@ -232,7 +271,11 @@ ALL_STATES = list(S)
     ids=["approve", "confirm", "mismatch", "close", "review"],
 )
 def test_each_transition_is_refused_from_every_state_but_its_own(
-    case, people, registry, transition, allowed
+    case: Callable[..., Violation],
+    people: dict[str, User],
+    registry: Path,
+    transition: Callable[[int, dict[str, User]], object],
+    allowed: set[str],
 ) -> None:
     for status in ALL_STATES:
         if status in allowed:
@@ -245,7 +288,7 @@ def test_each_transition_is_refused_from_every_state_but_its_own(
 
 
 def test_an_unreadable_registry_keeps_the_approval_and_audits_the_failure(
-    case, people, settings, tmp_path
+    case: Callable[..., Violation], people: dict[str, User], settings: Settings, tmp_path: Path
 ) -> None:
     settings.FAIRSPEED = {**settings.FAIRSPEED, "OWNER_REGISTRY": str(tmp_path / "gone.csv")}
     v = case()
