@@ -46,7 +46,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("equity_reviewer", "cameras:list", _("Cameras"), _("Read-only list of installed cameras.")),
     (
         "equity_reviewer",
-        "policy:equity-dashboard",
+        "policy:equity",
         _("Equity dashboard"),
         _("Where notices fall, by neighbourhood and income."),
     ),
