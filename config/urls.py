@@ -22,5 +22,6 @@ urlpatterns = [
     path("staff/cameras/", include("cameras.urls")),
     path("staff/policy/", include("policy.urls")),
     path("staff/cases/", include("enforcement.cases.urls")),
+    path("portal/", include("enforcement.portal.urls")),
     path("", include("enforcement.public_urls")),
 ]

@@ -105,6 +105,7 @@ class DeadLetter(models.Model):
 
 # The case's later records (owner, notice, mailing batch) live beside the workflow code.
 from enforcement.cases.models import MailingBatch, Notice, OwnerRecord  # noqa: E402
+from enforcement.portal.models import Payment, PaymentStatus  # noqa: E402
 
 __all__ = [
     "DeadLetter",
@@ -112,6 +113,8 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "OwnerRecord",
+    "Payment",
+    "PaymentStatus",
     "Violation",
     "ViolationStatus",
 ]
