@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import CalibrationCertificate, SelfTest
+from enforcement.cases.numbers import notice_number_display
 from enforcement.cases.selectors import case_files
 from enforcement.cases.terms import SCHEDULES
 from enforcement.models import Notice, Violation
@@ -93,6 +94,10 @@ class ResidentCase:
     amount_due: Any = None
     can_pay: bool = False
     pay_keeps_contest: bool = True
+
+    @property
+    def number_display(self) -> str:
+        return notice_number_display(self.notice.number)
 
 
 def portal_evidence_files(violation: Violation) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from enforcement.cases import transitions as t
 from enforcement.cases.mailing import mailing_batch_create, mailing_batch_record_mailed
@@ -17,7 +19,18 @@ from enforcement.models import Notice
 from tests.enforcement.cases.conftest import REGISTRY_ROWS, make_case
 from tests.factories import UserFactory, enforceable_camera
 
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+def _jpeg() -> bytes:
+    """A small real still: grey road, the target vehicle boxed in red."""
+    image = Image.new("RGB", (480, 270), (90, 90, 90))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((180, 120, 300, 200), fill=(30, 60, 140), outline=(220, 0, 0), width=4)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+JPEG = _jpeg()
 
 
 @dataclass

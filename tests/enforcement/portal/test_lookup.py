@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from enforcement.cases.numbers import notice_number_new
+from enforcement.cases.numbers import notice_number_display, notice_number_new
 from enforcement.portal import ratelimit
 from policy.models import AuditEvent
 
@@ -26,7 +26,7 @@ def test_the_number_and_plate_open_the_case_in_this_browser_only(mailed: Any) ->
     resident, stranger = Client(), Client()
     response = look_up(resident, m.number, plate="abc 123")
     assert response.status_code == 302 and response["Location"] == "/portal/case/"
-    assert m.number in resident.get("/portal/case/").content.decode()
+    assert notice_number_display(m.number) in resident.get("/portal/case/").content.decode()
     assert stranger.get("/portal/case/").status_code == 302
 
 
