@@ -203,6 +203,15 @@ FAIRSPEED: dict[str, Any] = {
     "NOTICE_SENDER": envstr("FAIRSPEED_NOTICE_SENDER", "Fairspeed demo city, 1 Main St"),
 }
 NOTICES_ROOT = Path(envstr("NOTICES_ROOT", str(VAR_DIR / "notices")))
+# Residents' documents (contests, relief): private, served only through session- or
+# permission-checked views.
+STORAGES["portal"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": envstr("PORTAL_UPLOADS_ROOT", str(VAR_DIR / "portal")),
+        "base_url": None,
+    },
+}
 STORAGES["notices"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(NOTICES_ROOT), "base_url": None},

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/cameras/", include("cameras.urls")),
     path("staff/policy/", include("policy.urls")),
     path("staff/cases/", include("enforcement.cases.urls")),
+    path("staff/contests/", include("enforcement.portal.staff_urls")),
     path("portal/", include("enforcement.portal.urls")),
     path("", include("enforcement.public_urls")),
 ]

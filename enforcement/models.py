@@ -105,10 +105,21 @@ class DeadLetter(models.Model):
 
 # The case's later records (owner, notice, mailing batch) live beside the workflow code.
 from enforcement.cases.models import MailingBatch, Notice, OwnerRecord  # noqa: E402
-from enforcement.portal.models import Payment, PaymentStatus  # noqa: E402
+from enforcement.portal.models import (  # noqa: E402
+    Contest,
+    ContestDocument,
+    ContestStatus,
+    HearingMode,
+    Payment,
+    PaymentStatus,
+)
 
 __all__ = [
+    "Contest",
+    "ContestDocument",
+    "ContestStatus",
     "DeadLetter",
+    "HearingMode",
     "MailingBatch",
     "Notice",
     "NoticeKind",

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from enforcement.portal.models import HearingMode
+
 
 class LookupForm(forms.Form):
     citation_number = forms.CharField(
@@ -36,3 +38,72 @@ class LookupForm(forms.Form):
 
 class PayForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented pattern for several files in one field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return super().clean(data, initial)
+
+
+class ContestForm(forms.Form):
+    ground = forms.ChoiceField(label=_("Why is the notice wrong?"), widget=forms.RadioSelect)
+    statement = forms.CharField(
+        label=_("Your statement"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text=_("Say what happened in your own words."),
+    )
+    documents = MultipleFileField(
+        label=_("Documents (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        help_text=_("PDF, JPEG or PNG, up to 8 MB each, at most 5 files."),
+    )
+
+    def __init__(self, *args: Any, grounds: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ground = self.fields["ground"]
+        assert isinstance(ground, forms.ChoiceField)
+        ground.choices = grounds
+
+
+class HearingForm(forms.Form):
+    mode = forms.ChoiceField(label=_("How do you want to be heard?"), widget=forms.RadioSelect)
+    availability = forms.CharField(
+        label=_("Days and times you can attend"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Evenings and weekends are offered too. Not needed for a written hearing."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mode = self.fields["mode"]
+        assert isinstance(mode, forms.ChoiceField)
+        mode.choices = HearingMode.choices
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("dismiss", _("Dismiss the notice")), ("uphold", _("Uphold the notice"))],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons (the resident reads these)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )

@@ -48,3 +48,61 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.amount} {self.currency} for notice {self.notice_id} ({self.status})"
+
+
+class ContestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for the initial review")
+    REVIEW_UPHELD = "review_upheld", _("Upheld at the initial review")
+    HEARING_REQUESTED = "hearing_requested", _("Hearing requested")
+    DISMISSED = "dismissed", _("Dismissed: the resident won")
+    UPHELD = "upheld", _("Upheld after the hearing")
+
+
+class HearingMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    VIDEO = "video", _("By video")
+    WRITTEN = "written", _("In writing")
+
+
+class Contest(models.Model):
+    """A resident's contest of one notice: initial review, then a hearing on request."""
+
+    notice = models.OneToOneField(
+        "enforcement.Notice", on_delete=models.PROTECT, related_name="contest"
+    )
+    ground = models.CharField(max_length=40)
+    statement = models.TextField()
+    status = models.CharField(max_length=20, choices=ContestStatus.choices)
+    submitted_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reasons = models.TextField(blank=True)
+    hearing_mode = models.CharField(max_length=10, choices=HearingMode.choices, blank=True)
+    hearing_availability = models.TextField(blank=True)
+    hearing_requested_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reasons = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"contest of notice {self.notice_id} ({self.status})"
+
+
+class ContestDocument(models.Model):
+    """A file a resident sent with a contest, checked by its bytes and stored privately."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="documents")
+    stored_name = models.CharField(max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.content_type})"

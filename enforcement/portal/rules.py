@@ -9,7 +9,21 @@ residents make most often about camera programs (POLICY_ANCHORS.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+GROUNDS: dict[str, Promise] = {
+    "not_my_vehicle": _("The vehicle in the photos is not mine"),
+    "plate_misread": _("The plate was read wrongly"),
+    "stolen": _("The vehicle or its plates had been reported stolen"),
+    "sold": _("I had sold the vehicle before that day"),
+    "emergency": _("An emergency or a police instruction"),
+    "measurement": _("The speed measurement is wrong"),
+    "signs": _("The speed limit or the camera was not signed"),
+    "other": _("Another reason"),
+}
 
 
 @dataclass(frozen=True)
@@ -17,6 +31,17 @@ class PortalRules:
     # A paid citation can still be contested until the contest deadline; a won
     # contest refunds the payment.
     pay_keeps_contest: bool = True
+    contest_grounds: tuple[str, ...] = tuple(GROUNDS)
+    # AB 645 (Veh. Code 22427): the initial review answers within 60 days; a hearing is
+    # requested within 21 days of that answer.
+    review_answer_days: int = 60
+    hearing_request_days: int = 21
+    appeal: Promise = field(
+        default=_(
+            "You can appeal a hearing decision to the superior court within 30 days "
+            "(Cal. Veh. Code 22428; filing fee $25)."
+        )
+    )
 
 
 PORTAL_RULES: dict[str, PortalRules] = {

@@ -18,7 +18,8 @@ from enforcement.cases.numbers import notice_number_display
 from enforcement.cases.selectors import case_files
 from enforcement.cases.terms import SCHEDULES
 from enforcement.models import Notice, Violation
-from enforcement.portal.models import Payment, PaymentStatus
+from enforcement.portal.forms import HearingForm
+from enforcement.portal.models import Contest, ContestStatus, Payment, PaymentStatus
 from enforcement.portal.payments import notice_amount_due
 from enforcement.portal.rules import portal_rules
 from policy.models import PlacementProposal, PlacementStatus
@@ -94,6 +95,11 @@ class ResidentCase:
     amount_due: Any = None
     can_pay: bool = False
     pay_keeps_contest: bool = True
+    contest: Contest | None = None
+    can_contest: bool = False
+    hearing_last_day: dt.date | None = None
+    hearing_form: Any = None
+    appeal: Any = ""
 
     @property
     def number_display(self) -> str:
@@ -194,7 +200,31 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
     certificate, self_test, placement = _device_records(v)
     payments = list(notice.payments.all())
     due = notice_amount_due(notice)
+    rules = portal_rules(notice.ruleset)
+    contest = Contest.objects.filter(notice=notice).prefetch_related("documents").first()
+    contest_last = notice.deadlines.get("contest")
+    open_for_contest = v.status == "notice_mailed" or (
+        v.status == "closed" and v.status_reason == "paid" and rules.pay_keeps_contest
+    )
+    can_contest = (
+        contest is None
+        and open_for_contest
+        and bool(contest_last)
+        and dt.date.fromisoformat(contest_last) >= (today or timezone.localdate())
+    )
+    hearing_last = None
+    if (
+        contest is not None
+        and contest.status == ContestStatus.REVIEW_UPHELD
+        and contest.reviewed_at
+    ):
+        hearing_last = (contest.reviewed_at + dt.timedelta(days=rules.hearing_request_days)).date()
     return ResidentCase(
+        contest=contest,
+        can_contest=can_contest,
+        hearing_last_day=hearing_last,
+        hearing_form=HearingForm(),
+        appeal=rules.appeal,
         notice=notice,
         violation=v,
         evidence=list(portal_evidence_files(v)),

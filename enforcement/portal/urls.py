@@ -1,11 +1,14 @@
 from django.urls import path
 
-from enforcement.portal import views
+from enforcement.portal import contest_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("case/", views.portal_case, name="case"),
     path("case/evidence/<slug:role>/", views.portal_evidence, name="evidence"),
     path("case/pay/", views.portal_pay, name="pay"),
+    path("case/contest/", contest_views.portal_contest, name="contest"),
+    path("case/hearing/", contest_views.portal_hearing, name="hearing"),
+    path("case/documents/<int:pk>/", contest_views.portal_document, name="document"),
     path("leave/", views.portal_leave, name="leave"),
 ]
