@@ -110,6 +110,7 @@ from enforcement.portal.models import (  # noqa: E402
     ContestDocument,
     ContestStatus,
     HearingMode,
+    Nomination,
     Payment,
     PaymentStatus,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "DeadLetter",
     "HearingMode",
     "MailingBatch",
+    "Nomination",
     "Notice",
     "NoticeKind",
     "OwnerRecord",

@@ -1,4 +1,5 @@
-"""Resident pages of a contest: open it, request a hearing, open one's own documents."""
+"""Resident pages of a contest (open it, request a hearing, open one's own documents)
+and of naming the driver."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from django.views.decorators.http import require_POST
 from enforcement.cases.guards import TransitionError
 from enforcement.models import Notice
 from enforcement.portal.contests import contest_open, hearing_request
-from enforcement.portal.forms import ContestForm, HearingForm
+from enforcement.portal.forms import ContestForm, HearingForm, NominationForm
 from enforcement.portal.lookup import RESIDENT
 from enforcement.portal.models import ContestDocument
+from enforcement.portal.nominations import driver_nominate
 from enforcement.portal.rules import GROUNDS, portal_rules
 from enforcement.portal.uploads import UploadRefused
 from enforcement.portal.views import SESSION_NOTICE
@@ -99,3 +101,22 @@ def portal_document(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@never_cache
+def portal_nominate(request: HttpRequest) -> HttpResponse:
+    notice = _opened(request)
+    if notice is None:
+        return redirect("public:portal")
+    form = NominationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            driver_nominate(notice.pk, **form.cleaned_data)
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Thank you. The notice is closed for you and sent to the driver.")
+            )
+            return redirect("portal:case")
+    return render(request, "enforcement/portal/nominate.html", {"form": form, "notice": notice})

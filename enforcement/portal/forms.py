@@ -107,3 +107,28 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
     )
+
+
+class NominationForm(forms.Form):
+    driver_name = forms.CharField(label=_("The driver's full name"), max_length=200)
+    driver_address = forms.CharField(
+        label=_("The driver's postal address"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        help_text=_("The new notice is mailed here."),
+    )
+    driver_email = forms.EmailField(label=_("The driver's email"), required=False)
+    statement = forms.CharField(
+        label=_("Your statement"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Who was driving, and why they had the vehicle."),
+    )
+    signed_name = forms.CharField(
+        label=_("Sign with your full name"),
+        max_length=200,
+        help_text=_("Typing your name signs the statement."),
+    )
+    declared = forms.BooleanField(
+        label=_("I declare that this statement is true and that I was not driving."),
+    )

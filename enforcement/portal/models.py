@@ -106,3 +106,28 @@ class ContestDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.content_type})"
+
+
+class Nomination(models.Model):
+    """The owner names the driver in a signed statement; the notice is reissued to them.
+
+    The statement's text, the typed signature and the time are kept together with the
+    SHA-256 of all three, so the signed statement cannot change unseen.
+    """
+
+    notice = models.OneToOneField(
+        "enforcement.Notice", on_delete=models.PROTECT, related_name="nomination"
+    )
+    reissued = models.OneToOneField(
+        "enforcement.Notice", on_delete=models.PROTECT, related_name="nominated_from"
+    )
+    driver_name = models.CharField(max_length=200)
+    driver_address = models.TextField()
+    driver_email = models.EmailField(blank=True)
+    statement = models.TextField()
+    signed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+    statement_sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"notice {self.notice_id} reissued as {self.reissued_id}"

@@ -97,6 +97,7 @@ class ResidentCase:
     pay_keeps_contest: bool = True
     contest: Contest | None = None
     can_contest: bool = False
+    can_nominate: bool = False
     hearing_last_day: dt.date | None = None
     hearing_form: Any = None
     appeal: Any = ""
@@ -222,6 +223,7 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
     return ResidentCase(
         contest=contest,
         can_contest=can_contest,
+        can_nominate=v.status == "notice_mailed" and contest is None and not payments,
         hearing_last_day=hearing_last,
         hearing_form=HearingForm(),
         appeal=rules.appeal,

@@ -10,5 +10,6 @@ urlpatterns = [
     path("case/contest/", contest_views.portal_contest, name="contest"),
     path("case/hearing/", contest_views.portal_hearing, name="hearing"),
     path("case/documents/<int:pk>/", contest_views.portal_document, name="document"),
+    path("case/driver/", contest_views.portal_nominate, name="nominate"),
     path("leave/", views.portal_leave, name="leave"),
 ]
