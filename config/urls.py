@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/policy/", include("policy.urls")),
     path("staff/cases/", include("enforcement.cases.urls")),
     path("staff/contests/", include("enforcement.portal.staff_urls")),
+    path("staff/relief/", include("enforcement.portal.relief_urls")),
     path("portal/", include("enforcement.portal.urls")),
     path("", include("enforcement.public_urls")),
 ]

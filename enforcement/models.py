@@ -114,6 +114,13 @@ from enforcement.portal.models import (  # noqa: E402
     Payment,
     PaymentStatus,
 )
+from enforcement.portal.relief_models import (  # noqa: E402
+    Instalment,
+    PaymentPlan,
+    ReliefDocument,
+    ReliefRequest,
+    ReliefStatus,
+)
 
 __all__ = [
     "Contest",
@@ -121,13 +128,18 @@ __all__ = [
     "ContestStatus",
     "DeadLetter",
     "HearingMode",
+    "Instalment",
     "MailingBatch",
     "Nomination",
     "Notice",
     "NoticeKind",
     "OwnerRecord",
     "Payment",
+    "PaymentPlan",
     "PaymentStatus",
+    "ReliefDocument",
+    "ReliefRequest",
+    "ReliefStatus",
     "Violation",
     "ViolationStatus",
 ]

@@ -42,6 +42,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enforcement.view_notice",
         "enforcement.view_evidence",
     ],
+    # Decides residents' requests for an income-based reduction (enforcement.portal).
+    "clerk": [
+        "enforcement.view_notice",
+    ],
     "auditor": [
         "policy.view_audit_log",
         "policy.view_auditevent",
@@ -56,6 +60,7 @@ ROLE_LABELS = {
     "approver": "Violation approver",
     "equity_reviewer": "Equity reviewer",
     "hearing_officer": "Hearing officer",
+    "clerk": "Relief clerk",
     "auditor": "Auditor / privacy officer",
 }
 

@@ -132,3 +132,40 @@ class NominationForm(forms.Form):
     declared = forms.BooleanField(
         label=_("I declare that this statement is true and that I was not driving."),
     )
+
+
+class ReliefForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Which applies to you?"), widget=forms.RadioSelect)
+    household_size = forms.IntegerField(
+        label=_("People in your household"), min_value=1, max_value=30
+    )
+    monthly_income = forms.DecimalField(
+        label=_("Household income per month (USD)"), min_value=0, max_digits=10, decimal_places=2
+    )
+    statement = forms.CharField(
+        label=_("Anything else we should know (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+    )
+    documents = MultipleFileField(
+        label=_("Proof of income"),
+        help_text=_(
+            "A pay stub, bank statement or benefits letter: PDF, JPEG or PNG, up to 8 MB each."
+        ),
+    )
+
+    def __init__(self, *args: Any, tiers: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tier = self.fields["tier"]
+        assert isinstance(tier, forms.ChoiceField)
+        tier.choices = tiers
+
+
+class PlanForm(forms.Form):
+    monthly = forms.DecimalField(
+        label=_("How much can you pay each month (USD)?"),
+        min_value=1,
+        max_digits=6,
+        decimal_places=2,
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from enforcement.cases.guards import Actor, TransitionError, require_role, require_state
 from enforcement.models import Notice, NoticeKind, Violation, ViolationStatus
 from enforcement.portal.models import Payment, PaymentStatus
+from enforcement.portal.relief_models import PaymentPlan, ReliefRequest, ReliefStatus
 from enforcement.portal.rules import portal_rules
 from policy.audit import audit_record
 
@@ -51,6 +52,7 @@ class TestPaymentProvider:
     """Charges recorded by idempotency key, in memory, always approved."""
 
     name = "test"
+    __test__ = False  # a provider, not a pytest test class
     _charges: dict[str, Charge] = {}
     _refunds: dict[str, str] = {}
     _lock = threading.Lock()
@@ -59,7 +61,11 @@ class TestPaymentProvider:
         with self._lock:
             if key not in self._charges:
                 self._charges[key] = Charge(f"test_ch_{secrets.token_hex(8)}", amount, currency)
-            return self._charges[key]
+            charge = self._charges[key]
+            if (charge.amount, charge.currency) != (amount, currency):
+                # As hosted providers do: one key, one request; never a silent mismatch.
+                raise ValueError("idempotency key reused with a different amount")
+            return charge
 
     def refund(self, *, reference: str, amount: Decimal, key: str) -> str:
         with self._lock:
@@ -68,6 +74,13 @@ class TestPaymentProvider:
     @classmethod
     def charges_count(cls) -> int:
         return len(cls._charges)
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget every charge (between tests; a demo restart does the same)."""
+        with cls._lock:
+            cls._charges.clear()
+            cls._refunds.clear()
 
 
 def payment_provider() -> PaymentProvider:
@@ -82,13 +95,22 @@ def payment_key_new() -> str:
     return secrets.token_urlsafe(24)
 
 
-def notice_amount_due(notice: Notice) -> Decimal:
-    """The fine still owed (relief reductions will lower it here)."""
+def notice_reduced_fine(notice: Notice) -> Decimal:
+    """The fine after any income-based reduction a clerk granted."""
     if notice.kind != NoticeKind.CITATION or notice.fine_amount is None:
         return Decimal(0)
+    relief = ReliefRequest.objects.filter(notice=notice, status=ReliefStatus.GRANTED).first()
+    percent = relief.percent if relief is not None else 0
+    return (notice.fine_amount * (100 - percent) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def notice_amount_due(notice: Notice) -> Decimal:
+    """What a single payment would settle now: nothing once paid or under a plan."""
     if notice.payments.filter(status=PaymentStatus.CAPTURED).exists():
         return Decimal(0)
-    return notice.fine_amount
+    if PaymentPlan.objects.filter(notice=notice).exists():
+        return Decimal(0)  # paid by instalments instead
+    return notice_reduced_fine(notice)
 
 
 def _locked_case(notice_id: int) -> tuple[Notice, Violation]:

@@ -10,6 +10,7 @@ residents make most often about camera programs (POLICY_ANCHORS.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,21 @@ GROUNDS: dict[str, Promise] = {
 
 
 @dataclass(frozen=True)
+class ReliefTier:
+    code: str
+    percent: int  # off the fine
+    label: Promise
+
+
+# AB 645 (Veh. Code 22429): 80 % off for indigent people, 50 % off up to 250 % of the
+# federal poverty level; payment plans of at most $25 a month with a fee of at most $5.
+AB645_TIERS = (
+    ReliefTier("indigent", 80, _("Receiving public benefits, or unable to meet basic needs")),
+    ReliefTier("low_income", 50, _("Household income up to 250% of the federal poverty level")),
+)
+
+
+@dataclass(frozen=True)
 class PortalRules:
     # A paid citation can still be contested until the contest deadline; a won
     # contest refunds the payment.
@@ -34,6 +50,9 @@ class PortalRules:
     contest_grounds: tuple[str, ...] = tuple(GROUNDS)
     # AB 645 (Veh. Code 22427): the initial review answers within 60 days; a hearing is
     # requested within 21 days of that answer.
+    relief_tiers: tuple[ReliefTier, ...] = AB645_TIERS
+    plan_max_monthly: Decimal = Decimal(25)
+    plan_fee: Decimal = Decimal(5)
     review_answer_days: int = 60
     hearing_request_days: int = 21
     appeal: Promise = field(
@@ -47,8 +66,14 @@ class PortalRules:
 PORTAL_RULES: dict[str, PortalRules] = {
     "demo": PortalRules(),
     "ca-ab645": PortalRules(),
-    "nyc": PortalRules(),
-    "chicago": PortalRules(),
+    # NYC has no income-based reduction in VTL 1180-b.
+    "nyc": PortalRules(relief_tiers=()),
+    # Chicago's Clear Path Relief: 50 % off for households up to 300 % of poverty.
+    "chicago": PortalRules(
+        relief_tiers=(
+            ReliefTier("clear_path", 50, _("Household income up to 300% of the poverty level")),
+        )
+    ),
 }
 
 

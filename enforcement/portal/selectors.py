@@ -98,6 +98,7 @@ class ResidentCase:
     contest: Contest | None = None
     can_contest: bool = False
     can_nominate: bool = False
+    can_relieve: bool = False
     hearing_last_day: dt.date | None = None
     hearing_form: Any = None
     appeal: Any = ""
@@ -224,6 +225,7 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
         contest=contest,
         can_contest=can_contest,
         can_nominate=v.status == "notice_mailed" and contest is None and not payments,
+        can_relieve=v.status == "notice_mailed" and notice.kind == "citation" and not payments,
         hearing_last_day=hearing_last,
         hearing_form=HearingForm(),
         appeal=rules.appeal,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enforcement.portal import contest_views, views
+from enforcement.portal import contest_views, relief_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,5 +11,8 @@ urlpatterns = [
     path("case/hearing/", contest_views.portal_hearing, name="hearing"),
     path("case/documents/<int:pk>/", contest_views.portal_document, name="document"),
     path("case/driver/", contest_views.portal_nominate, name="nominate"),
+    path("case/relief/", relief_views.portal_relief, name="relief"),
+    path("case/plan/", relief_views.portal_plan, name="plan"),
+    path("case/plan/pay/", relief_views.portal_plan_pay, name="plan-pay"),
     path("leave/", views.portal_leave, name="leave"),
 ]

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from enforcement.cases import transitions as t
 from enforcement.cases.mailing import mailing_batch_create, mailing_batch_record_mailed
 from enforcement.models import Notice
+from enforcement.portal.payments import TestPaymentProvider
 from tests.enforcement.cases.conftest import REGISTRY_ROWS, make_case
 from tests.factories import UserFactory, enforceable_camera
 
@@ -61,6 +62,7 @@ def _portal_settings(settings: Any, tmp_path: Path) -> None:
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
+    TestPaymentProvider.reset()
 
 
 def _with_evidence(tmp_path: Path, plate: str, **kw: Any) -> Any:
