@@ -113,6 +113,7 @@ from enforcement.portal.models import (  # noqa: E402
     Nomination,
     Payment,
     PaymentStatus,
+    Reminder,
 )
 from enforcement.portal.relief_models import (  # noqa: E402
     Instalment,
@@ -140,6 +141,7 @@ __all__ = [
     "ReliefDocument",
     "ReliefRequest",
     "ReliefStatus",
+    "Reminder",
     "Violation",
     "ViolationStatus",
 ]

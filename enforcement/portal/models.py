@@ -131,3 +131,26 @@ class Nomination(models.Model):
 
     def __str__(self) -> str:
         return f"notice {self.notice_id} reissued as {self.reissued_id}"
+
+
+class Reminder(models.Model):
+    """One reminder email sent before one deadline: the unique key makes sending it
+    again (the next hourly run, two workers at once) a no-op."""
+
+    notice = models.ForeignKey(
+        "enforcement.Notice", on_delete=models.CASCADE, related_name="reminders"
+    )
+    deadline = models.CharField(max_length=40)  # "pay", "contest", "instalment-3", ...
+    last_day = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "deadline", "last_day", "days_before"], name="remind_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.deadline} {self.days_before}d before {self.last_day}"
