@@ -81,7 +81,7 @@ def portal_hearing(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def portal_document(request: HttpRequest, pk: int) -> FileResponse:
-    """One of the documents this session's own contest holds; any other id is a 404."""
+    """One of the documents the browser session's own contest holds; any other id is a 404."""
     notice = _opened(request)
     if notice is None:
         raise Http404

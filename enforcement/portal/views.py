@@ -80,7 +80,7 @@ def portal_case(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def portal_evidence(request: HttpRequest, role: str) -> FileResponse:
-    """One evidence file of the notice this session opened; every opening is audited."""
+    """One evidence file of the notice the browser session opened; every opening is audited."""
     notice_id = _opened(request)
     if notice_id is None:
         raise Http404
@@ -113,7 +113,7 @@ def portal_pay(request: HttpRequest) -> HttpResponse:
         return redirect("public:portal")
     if request.method == "POST":
         form = PayForm(request.POST)
-        # Only a key this session was given: a key cannot be borrowed from elsewhere.
+        # Only a key this browser session was given: a key cannot be borrowed from elsewhere.
         if form.is_valid() and form.cleaned_data["key"] == request.session.get(SESSION_PAY_KEY):
             try:
                 payment = payment_record(notice_id, key=form.cleaned_data["key"])
