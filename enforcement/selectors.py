@@ -24,8 +24,10 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ("operator", "cameras:health", _("Camera health"), _("Heartbeats, self-tests, certificates.")),
     ("reviewer", "enforcement:review-queue", _("Review queue"), _("First review of violations.")),
     ("approver", "enforcement:approval-queue", _("Approval queue"), _("Second approval.")),
+    ("reviewer", "contests:list", _("Contests"), _("Initial review of residents' contests.")),
     ("equity_reviewer", "policy:placements", _("Placements"), _("Review camera placements.")),
-    ("hearing_officer", "enforcement:hearings", _("Hearings"), _("Decide contested cases.")),
+    ("hearing_officer", "contests:list", _("Hearings"), _("Decide contested cases.")),
+    ("clerk", "relief:list", _("Relief requests"), _("Decide income-based reductions.")),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
     ("auditor", "admin:index", _("Administration"), _("Read-only records (Django admin).")),
 ]
