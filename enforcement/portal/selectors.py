@@ -100,6 +100,7 @@ class ResidentCase:
     can_nominate: bool = False
     can_relieve: bool = False
     hearing_last_day: dt.date | None = None
+    review_by: dt.date | None = None
     hearing_form: Any = None
     appeal: Any = ""
 
@@ -221,7 +222,11 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
         and contest.reviewed_at
     ):
         hearing_last = (contest.reviewed_at + dt.timedelta(days=rules.hearing_request_days)).date()
+    review_by = None
+    if contest is not None and contest.status == ContestStatus.SUBMITTED:
+        review_by = contest.submitted_at.date() + dt.timedelta(days=rules.review_answer_days)
     return ResidentCase(
+        review_by=review_by,
         contest=contest,
         can_contest=can_contest,
         can_nominate=v.status == "notice_mailed" and contest is None and not payments,

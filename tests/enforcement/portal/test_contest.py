@@ -84,6 +84,9 @@ def test_a_resident_contests_with_a_pdf_and_a_photo(mailed: Any, tmp_path: Path)
     assert contest.status == "submitted" and contest.documents.count() == 2
     assert len(stored_files(tmp_path)) == 2
     assert AuditEvent.objects.filter(action="contest.opened").exists()
+    answer_by = (contest.submitted_at + dt.timedelta(days=60)).date().isoformat()
+    page = opened(m).get("/portal/case/").content.decode()
+    assert f"Staff answer by {answer_by} at the latest" in page
 
 
 @pytest.mark.parametrize(
