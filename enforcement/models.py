@@ -116,6 +116,7 @@ from enforcement.portal.models import (  # noqa: E402
     Reminder,
 )
 from enforcement.portal.relief_models import (  # noqa: E402
+    CommunityService,
     Instalment,
     PaymentPlan,
     ReliefDocument,
@@ -124,6 +125,7 @@ from enforcement.portal.relief_models import (  # noqa: E402
 )
 
 __all__ = [
+    "CommunityService",
     "Contest",
     "ContestDocument",
     "ContestStatus",

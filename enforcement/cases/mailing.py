@@ -177,8 +177,9 @@ def notices_sweep(now: dt.datetime | None = None) -> SweepReport:
     )
     for n in mailed.filter(emailed_at__isnull=True).exclude(violation__owner__email=""):
         report.emailed += notice_email_send(n)
-    # A notice under a payment plan or an open contest is answered: it never defaults.
-    answered = Q(plan__isnull=False) | Q(contest__isnull=False)
+    # A notice under a payment plan, community service or a contest is answered: it
+    # never defaults.
+    answered = Q(plan__isnull=False) | Q(contest__isnull=False) | Q(service__isnull=False)
     for n in mailed.filter(defaulted_on__isnull=True, kind=NoticeKind.CITATION).exclude(answered):
         last = dt.date.fromisoformat(n.deadlines["pay"])
         if deadline_passed(last, now, n.violation.camera.site.timezone):

@@ -82,3 +82,20 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"instalment {self.sequence} of plan {self.plan_id}"
+
+
+class CommunityService(models.Model):
+    """Hours of community service instead of the fine, where the rule set offers it;
+    a clerk records the hours done, and the last hour closes the case."""
+
+    notice = models.OneToOneField(
+        "enforcement.Notice", on_delete=models.PROTECT, related_name="service"
+    )
+    hours_required = models.DecimalField(max_digits=5, decimal_places=1)
+    hours_done = models.DecimalField(max_digits=5, decimal_places=1, default=0)
+    requested_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        done, required = self.hours_done, self.hours_required
+        return f"community service for notice {self.notice_id}: {done}/{required} h"

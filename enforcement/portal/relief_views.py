@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,8 +18,14 @@ from enforcement.portal.contest_views import _opened
 from enforcement.portal.forms import DecisionForm, PayForm, PlanForm, ReliefForm
 from enforcement.portal.payments import payment_key_new
 from enforcement.portal.relief import instalment_pay, plan_create, relief_decide, relief_request
-from enforcement.portal.relief_models import PaymentPlan, ReliefRequest, ReliefStatus
+from enforcement.portal.relief_models import (
+    CommunityService,
+    PaymentPlan,
+    ReliefRequest,
+    ReliefStatus,
+)
 from enforcement.portal.rules import portal_rules
+from enforcement.portal.service import service_hours_record, service_request
 from enforcement.portal.uploads import UploadRefused
 from enforcement.roles import user_roles
 
@@ -109,11 +117,47 @@ def _clerk(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+@require_POST
+def portal_service(request: HttpRequest) -> HttpResponse:
+    notice = _opened(request)
+    if notice is None:
+        return redirect("public:portal")
+    try:
+        service = service_request(notice.pk)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Community service chosen: %(h)s hours. A clerk records the hours you do.")
+            % {"h": service.hours_required},
+        )
+    return redirect("portal:case")
+
+
 @login_required
 def relief_list(request: HttpRequest) -> HttpResponse:
     _clerk(request)
     waiting = ReliefRequest.objects.filter(status=ReliefStatus.SUBMITTED).order_by("submitted_at")
-    return render(request, "enforcement/portal/staff_relief.html", {"waiting": waiting})
+    services = CommunityService.objects.filter(completed_at__isnull=True).select_related("notice")
+    context = {"waiting": waiting, "services": services.order_by("requested_at")}
+    return render(request, "enforcement/portal/staff_relief.html", context)
+
+
+@login_required
+@require_POST
+def service_record(request: HttpRequest, notice_id: int) -> HttpResponse:
+    _clerk(request)
+    try:
+        hours = Decimal(request.POST.get("hours", ""))
+        service_hours_record(
+            notice_id, request.user, hours=hours, note=request.POST.get("note", "")
+        )
+    except (InvalidOperation, TransitionError) as exc:
+        messages.error(request, str(exc) or "Enter the hours as a number.")
+    else:
+        messages.success(request, "Hours recorded.")
+    return redirect("relief:list")
 
 
 @login_required

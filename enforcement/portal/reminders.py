@@ -76,7 +76,7 @@ def reminders_send(now: dt.datetime | None = None) -> int:
             violation__status=ViolationStatus.NOTICE_MAILED, kind=NoticeKind.CITATION
         )
         .exclude(violation__owner__email="")
-        .exclude(Q(plan__isnull=False) | Q(contest__isnull=False))
+        .exclude(Q(plan__isnull=False) | Q(contest__isnull=False) | Q(service__isnull=False))
         .select_related("violation__owner", "violation__camera__site")
     )
     for notice in open_notices:

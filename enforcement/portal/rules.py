@@ -53,6 +53,10 @@ class PortalRules:
     relief_tiers: tuple[ReliefTier, ...] = AB645_TIERS
     plan_max_monthly: Decimal = Decimal(25)
     plan_fee: Decimal = Decimal(5)
+    # Hours of community service offered instead of the fine (None: not offered).
+    # AB 645 (Veh. Code 22429) offers community service to indigent people; the hours
+    # are the program's choice: 4 h follows Albuquerque's option (POLICY_ANCHORS.md).
+    service_hours: Decimal | None = Decimal(4)
     review_answer_days: int = 60
     hearing_request_days: int = 21
     appeal: Promise = field(
@@ -67,12 +71,13 @@ PORTAL_RULES: dict[str, PortalRules] = {
     "demo": PortalRules(),
     "ca-ab645": PortalRules(),
     # NYC has no income-based reduction in VTL 1180-b.
-    "nyc": PortalRules(relief_tiers=()),
+    "nyc": PortalRules(relief_tiers=(), service_hours=None),
     # Chicago's Clear Path Relief: 50 % off for households up to 300 % of poverty.
     "chicago": PortalRules(
         relief_tiers=(
             ReliefTier("clear_path", 50, _("Household income up to 300% of the poverty level")),
-        )
+        ),
+        service_hours=None,
     ),
 }
 

@@ -101,6 +101,7 @@ class ResidentCase:
     can_relieve: bool = False
     hearing_last_day: dt.date | None = None
     review_by: dt.date | None = None
+    service_hours: Any = None
     hearing_form: Any = None
     appeal: Any = ""
 
@@ -227,6 +228,7 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
         review_by = contest.submitted_at.date() + dt.timedelta(days=rules.review_answer_days)
     return ResidentCase(
         review_by=review_by,
+        service_hours=rules.service_hours,
         contest=contest,
         can_contest=can_contest,
         can_nominate=v.status == "notice_mailed" and contest is None and not payments,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("case/driver/", contest_views.portal_nominate, name="nominate"),
     path("case/relief/", relief_views.portal_relief, name="relief"),
     path("case/plan/", relief_views.portal_plan, name="plan"),
+    path("case/service/", relief_views.portal_service, name="service"),
     path("case/plan/pay/", relief_views.portal_plan_pay, name="plan-pay"),
     path("leave/", views.portal_leave, name="leave"),
 ]
