@@ -154,9 +154,9 @@ def service_record(request: HttpRequest, notice_id: int) -> HttpResponse:
             notice_id, request.user, hours=hours, note=request.POST.get("note", "")
         )
     except (InvalidOperation, TransitionError) as exc:
-        messages.error(request, str(exc) or "Enter the hours as a number.")
+        messages.error(request, str(exc) or _("Enter the hours as a number."))
     else:
-        messages.success(request, "Hours recorded.")
+        messages.success(request, _("Hours recorded."))
     return redirect("relief:list")
 
 
@@ -177,7 +177,7 @@ def relief_file(request: HttpRequest, pk: int) -> HttpResponse:
             except TransitionError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"Relief {pk}: decision recorded.")
+                messages.success(request, _("Relief %(pk)s: decision recorded.") % {"pk": pk})
                 return redirect("relief:list")
     else:
         form = DecisionForm()

@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enforcement.cases.guards import TransitionError
@@ -73,7 +74,7 @@ def contest_act(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a decision and write the reasons.")
+        messages.error(request, _("Choose a decision and write the reasons."))
         return redirect("contests:file", pk=pk)
     dismiss = form.cleaned_data["outcome"] == "dismiss"
     reasons = form.cleaned_data["reasons"]
@@ -86,7 +87,7 @@ def contest_act(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect("contests:file", pk=pk)
-    messages.success(request, f"Contest {pk}: decision recorded.")
+    messages.success(request, _("Contest %(pk)s: decision recorded.") % {"pk": pk})
     return redirect("contests:list")
 
 
