@@ -41,6 +41,11 @@ app.conf.beat_schedule = {
         "task": "enforcement.notices_sweep",
         "schedule": crontab(minute=5),
     },
+    # Residents' reminder emails before deadlines; sent once each, so hourly is safe.
+    "portal-reminders-hourly": {
+        "task": "enforcement.portal_reminders",
+        "schedule": crontab(minute=20),
+    },
     "heartbeat-staleness-every-minute": {
         "task": "cameras.flag_stale_heartbeats",
         "schedule": 60.0,

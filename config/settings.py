@@ -142,6 +142,19 @@ TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# The portal's look-up limiter counts failures in the cache: every web process must
+# share it, so production names a Redis cache (e.g. redis://127.0.0.1:6379/8).
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": envstr("CACHE_URL", ""),
+        }
+        if envstr("CACHE_URL", "")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -253,6 +266,15 @@ FAIRSPEED: dict[str, Any] = {
     "NOTICE_SENDER": envstr("FAIRSPEED_NOTICE_SENDER", "Fairspeed demo city, 1 Main St"),
 }
 NOTICES_ROOT = Path(envstr("NOTICES_ROOT", str(VAR_DIR / "notices")))
+# Residents' documents (contests, relief): private, served only through session- or
+# permission-checked views.
+STORAGES["portal"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": envstr("PORTAL_UPLOADS_ROOT", str(VAR_DIR / "portal")),
+        "base_url": None,
+    },
+}
 STORAGES["notices"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(NOTICES_ROOT), "base_url": None},

@@ -55,6 +55,9 @@ urlpatterns = [
     path("staff/policy/", include("policy.urls")),
     path("staff/dead-letters/", include("enforcement.dead_letter_urls")),
     path("staff/", include("enforcement.urls")),
+    path("staff/contests/", include("enforcement.portal.staff_urls")),
+    path("staff/relief/", include("enforcement.portal.relief_urls")),
+    path("portal/", include("enforcement.portal.urls")),
     path("", include("enforcement.public_urls")),
 ]
 

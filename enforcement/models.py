@@ -172,13 +172,45 @@ class DeletionRecord(models.Model):
 
 # The case's later records (owner, notice, mailing batch) live beside the workflow code.
 from enforcement.cases.models import MailingBatch, Notice, OwnerRecord  # noqa: E402
+from enforcement.portal.models import (  # noqa: E402
+    Contest,
+    ContestDocument,
+    ContestStatus,
+    HearingMode,
+    Nomination,
+    Payment,
+    PaymentStatus,
+    Reminder,
+)
+from enforcement.portal.relief_models import (  # noqa: E402
+    CommunityService,
+    Instalment,
+    PaymentPlan,
+    ReliefDocument,
+    ReliefRequest,
+    ReliefStatus,
+)
 
 __all__ = [
+    "CommunityService",
+    "Contest",
+    "ContestDocument",
+    "ContestStatus",
     "DeadLetter",
+    "HearingMode",
+    "Instalment",
     "MailingBatch",
+    "Nomination",
     "Notice",
     "NoticeKind",
     "OwnerRecord",
+    "Payment",
+    "PaymentPlan",
+    "PaymentStatus",
+    "ReliefDocument",
+    "ReliefRequest",
+    "ReliefStatus",
+    "Reminder",
     "Violation",
     "ViolationStatus",
 ]

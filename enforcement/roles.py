@@ -48,6 +48,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enforcement.view_notice",
         "enforcement.view_evidence",
     ],
+    # Decides residents' requests for an income-based reduction (enforcement.portal).
+    "clerk": [
+        "enforcement.view_notice",
+    ],
     "auditor": [
         "policy.view_audit_log",
         "policy.view_auditevent",
@@ -66,6 +70,7 @@ ROLE_LABELS = {
     "approver": _("Violation approver"),
     "equity_reviewer": _("Equity reviewer"),
     "hearing_officer": _("Hearing officer"),
+    "clerk": _("Relief clerk"),
     "auditor": _("Auditor / privacy officer"),
 }
 

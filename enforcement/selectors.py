@@ -36,6 +36,7 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
         _("Approval queue"),
         _("Second, independent approval before any owner lookup."),
     ),
+    ("reviewer", "contests:list", _("Contests"), _("Initial review of residents' contests.")),
     ("approver", "enforcement:mailing", _("Mailing batches"), _("Print and mail notices.")),
     (
         "equity_reviewer",
@@ -52,10 +53,11 @@ _ROLE_WORK: list[tuple[str, str, str | Promise, str | Promise]] = [
     ),
     (
         "hearing_officer",
-        "enforcement:hearings",
+        "contests:list",
         _("Hearings"),
         _("Decide contested cases with the whole case file."),
     ),
+    ("clerk", "relief:list", _("Relief requests"), _("Decide income-based reductions.")),
     ("auditor", "policy:audit-log", _("Audit log"), _("Tamper-evident record of every change.")),
     (
         "auditor",

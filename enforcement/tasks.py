@@ -56,3 +56,10 @@ def notices_sweep_task() -> dict[str, int]:
     from enforcement.cases.mailing import notices_sweep
 
     return asdict(notices_sweep())
+
+
+@shared_task(name="enforcement.portal_reminders", acks_late=True)
+def portal_reminders_task() -> int:
+    from enforcement.portal.reminders import reminders_send
+
+    return reminders_send()

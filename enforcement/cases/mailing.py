@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -176,7 +177,10 @@ def notices_sweep(now: dt.datetime | None = None) -> SweepReport:
     )
     for n in mailed.filter(emailed_at__isnull=True).exclude(violation__owner__email=""):
         report.emailed += notice_email_send(n)
-    for n in mailed.filter(defaulted_on__isnull=True, kind=NoticeKind.CITATION):
+    # A notice under a payment plan, community service or a contest is answered: it
+    # never defaults.
+    answered = Q(plan__isnull=False) | Q(contest__isnull=False) | Q(service__isnull=False)
+    for n in mailed.filter(defaulted_on__isnull=True, kind=NoticeKind.CITATION).exclude(answered):
         last = dt.date.fromisoformat(n.deadlines["pay"])
         if deadline_passed(last, now, n.violation.camera.site.timezone):
             with transaction.atomic():

@@ -69,7 +69,7 @@ def test_a_resident_looks_up_a_notice_in_spanish(browser: Any, live_server: Any)
     heading = _wait(browser, ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Busque"))
     assert heading
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
-    browser.find_element(By.NAME, "notice_number").send_keys("N-000123")
+    browser.find_element(By.NAME, "citation_number").send_keys("1234-5678-902")
     browser.find_element(By.NAME, "plate").send_keys("7ABC123")
     browser.find_element(By.CSS_SELECTOR, "form.usa-form button[type=submit]").click()
     assert _wait(

@@ -21,7 +21,9 @@ def test_pages_speak_spanish_when_asked(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_the_portal_does_not_reveal_whether_a_plate_is_known(client: Client) -> None:
-    response = client.post("/portal/", {"notice_number": "N-1", "plate": "ABC123"})
+    from enforcement.cases.numbers import notice_number_new
+
+    response = client.post("/portal/", {"citation_number": notice_number_new(), "plate": "ABC123"})
     assert "could not find a notice with that number and plate" in response.content.decode()
 
 
