@@ -52,6 +52,8 @@ class Violation(models.Model):
     evidence_verified = models.BooleanField(default=False)
     evidence_problems = models.JSONField(default=list, blank=True)
     evidence_purged_at = models.DateTimeField(null=True, blank=True)
+    # The case's final disposition: retention of its evidence counts from here.
+    closed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=30, choices=ViolationStatus.choices)
     status_reason = models.TextField()
     received_at = models.DateTimeField(auto_now_add=True)

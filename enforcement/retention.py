@@ -64,6 +64,7 @@ class PurgeReport:
 RULESET_KINDS: dict[str, tuple[str, ...]] = {
     "rejected_evidence": ("rejected_evidence", "non_violation"),
     "warning_evidence": ("violation_images",),
+    "closed_case_evidence": ("violation_images",),
     "dismissed_evidence": ("non_violation",),
 }
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.storage import Storage
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from enforcement.models import Violation, ViolationStatus
+from enforcement.models import OwnerRecord, Violation, ViolationStatus
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ DEFAULT_PERIODS: dict[str, Period] = {
         60,
         "evidence of a warning: violation images destroyed 60 days after final "
         "disposition, a warning's being its issue (AB 645, Veh. Code 22426)",
+    ),
+    "closed_case_evidence": Period(
+        60,
+        "evidence of a closed case and its owner's name and address: violation images "
+        "destroyed 60 days after final disposition (AB 645, Veh. Code 22426)",
     ),
     "dismissed_evidence": Period(
         5,
@@ -87,6 +92,29 @@ def purge_violation_evidence(violation: Violation, storage: Storage, now: dt.dat
     return files
 
 
+def purge_closed_case(violation: Violation, storage: Storage, now: dt.datetime) -> int:
+    """A closed case keeps its decision and numbers; its stills, plate and the owner's
+    name, address and email go."""
+    files = purge_violation_evidence(violation, storage, now)
+    OwnerRecord.objects.filter(violation=violation).update(name="", address="", email="", plate="")
+    return files
+
+
+def _closed_cases() -> QuerySet[Violation]:
+    # A case reissued to a named driver shares its evidence folder with the new case:
+    # the folder stays until no open case uses it.
+    sharing = (
+        Violation.objects.filter(
+            evidence_dir=OuterRef("evidence_dir"), evidence_purged_at__isnull=True
+        )
+        .exclude(pk=OuterRef("pk"))
+        .exclude(status=ViolationStatus.CLOSED)
+    )
+    return Violation.objects.filter(
+        status=ViolationStatus.CLOSED, closed_at__isnull=False, evidence_purged_at__isnull=True
+    ).exclude(Exists(sharing))
+
+
 @dataclass(frozen=True)
 class RecordKind:
     key: str
@@ -117,6 +145,13 @@ KINDS: list[RecordKind] = [
         _violations_with(ViolationStatus.WARNING),
         "received_at",
         purge_violation_evidence,
+    ),
+    RecordKind(
+        "closed_case_evidence",
+        "Evidence and owner details of closed cases",
+        _closed_cases,
+        "closed_at",
+        purge_closed_case,
     ),
     RecordKind(
         "dismissed_evidence",

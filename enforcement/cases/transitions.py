@@ -232,7 +232,7 @@ def violation_close(violation_id: int, actor: Actor | None, *, reason: str) -> V
         require_state(v, [S.OWNER_NOT_FOUND, S.NOTICE_MAILED], "close")
         if actor is not None:
             require_role(actor, "approver", "close cases")
-        v.status, v.status_reason = S.CLOSED, reason
-        v.save(update_fields=["status", "status_reason"])
+        v.status, v.status_reason, v.closed_at = S.CLOSED, reason, timezone.now()
+        v.save(update_fields=["status", "status_reason", "closed_at"])
         audit_record(actor=actor, action="violation.closed", obj=v, reason=reason)
     return v

@@ -102,7 +102,8 @@ def driver_nominate(
         reissued = notice_issue(copy)
         original.status = S.CLOSED
         original.status_reason = f"driver named; reissued as notice {reissued.number}"
-        original.save(update_fields=["status", "status_reason"])
+        original.closed_at = now
+        original.save(update_fields=["status", "status_reason", "closed_at"])
         nomination = Nomination.objects.create(
             notice=notice,
             reissued=reissued,

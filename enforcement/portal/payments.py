@@ -150,7 +150,8 @@ def payment_record(notice_id: int, *, key: str, provider: PaymentProvider | None
                 paid_at=timezone.now(),
             )
             violation.status, violation.status_reason = S.CLOSED, "paid"
-            violation.save(update_fields=["status", "status_reason"])
+            violation.closed_at = timezone.now()
+            violation.save(update_fields=["status", "status_reason", "closed_at"])
             audit_record(
                 actor=None,
                 actor_label=RESIDENT,

@@ -224,7 +224,8 @@ def instalment_pay(
         nxt.save()
         if not plan.instalments.filter(paid_at__isnull=True).exists():
             violation.status, violation.status_reason = S.CLOSED, "paid by payment plan"
-            violation.save(update_fields=["status", "status_reason"])
+            violation.closed_at = timezone.now()
+            violation.save(update_fields=["status", "status_reason", "closed_at"])
         audit_record(
             actor=None,
             actor_label=RESIDENT,

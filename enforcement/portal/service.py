@@ -61,7 +61,8 @@ def service_hours_record(
             service.completed_at = timezone.now()
             violation.status = ViolationStatus.CLOSED
             violation.status_reason = "community service completed"
-            violation.save(update_fields=["status", "status_reason"])
+            violation.closed_at = service.completed_at
+            violation.save(update_fields=["status", "status_reason", "closed_at"])
         service.save()
         audit_record(
             actor=actor,

@@ -190,3 +190,40 @@ def test_a_mistyped_date_is_refused_with_the_format() -> None:
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("retention", "--as-of", "20-03-2027")
+
+
+def _closed(storage: Any, closed: dt.datetime) -> Violation:
+    from enforcement.models import OwnerRecord
+
+    case = _case(ViolationStatus.CLOSED, storage)
+    Violation.objects.filter(pk=case.pk).update(closed_at=closed)
+    OwnerRecord.objects.create(
+        violation=case, source="test", plate=PLATE, name="Rosa Quintero",
+        address="12 Oak St", email="rq@example.org", looked_up_at=RECEIVED,
+    )  # fmt: skip
+    case.refresh_from_db()
+    return case
+
+
+def test_a_closed_case_keeps_its_evidence_60_days_after_closing_then_loses_it_and_the_owner(
+    evidence_storage: Any,
+) -> None:
+    closed = RECEIVED + dt.timedelta(days=40)
+    case = _closed(evidence_storage, closed)
+    assert retention_purge(closed + dt.timedelta(days=59)).purged == {}
+    assert retention_purge(closed + dt.timedelta(days=60)).purged == {"closed_case_evidence": 1}
+    assert not evidence_storage.exists(f"{case.evidence_dir}/01_entry.jpg")
+    owner = case.owner
+    owner.refresh_from_db()
+    assert (owner.name, owner.address, owner.email, owner.plate) == ("", "", "", "")
+
+
+def test_a_closed_case_whose_evidence_an_open_reissued_case_shares_is_kept(
+    evidence_storage: Any,
+) -> None:
+    closed = RECEIVED + dt.timedelta(days=10)
+    original = _closed(evidence_storage, closed)
+    reissued = _case(ViolationStatus.NOTICE_MAILED, evidence_storage)
+    Violation.objects.filter(pk=reissued.pk).update(evidence_dir=original.evidence_dir)
+    assert retention_purge(closed + dt.timedelta(days=90)).purged == {}
+    assert evidence_storage.exists(f"{original.evidence_dir}/01_entry.jpg")
