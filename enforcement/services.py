@@ -10,14 +10,14 @@ from typing import Any
 import msgspec
 from django.db import IntegrityError, transaction
 
-from cameras.models import Camera
+from cameras.models import Calibration, Camera
 from cameras.services.receipts import Outcome, receipt_record
-from cameras.vision.event import EventError, event_from_message
-from enforcement.evidence_intake import evidence_receive
+from cameras.vision.event import EventError, ViolationEvent, event_from_message
+from enforcement.evidence_intake import EvidenceResult, evidence_receive
 from enforcement.gate import gate_evaluate
 from enforcement.models import Violation, ViolationStatus
 from policy.audit import audit_record
-from policy.gate import GateFacts
+from policy.gate import GateDecision, GateFacts
 from policy.rules.judge import decision_to_data
 from policy.services.tallies import notice_tally_add
 
@@ -35,20 +35,43 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
     if existing is not None:
         receipt_record(str(event.event_id), event.camera_code, Outcome.STORED)
         return existing, False
+    camera, calibration = _registry_records(event)
+    evidence = evidence_receive(camera, str(event.event_id), event.evidence)
+    facts, decision = _judge(camera, event, evidence)
+    try:
+        with transaction.atomic():
+            violation = _store(event, camera, calibration, evidence, decision)
+            _audit_and_count(violation, event, camera, evidence, facts, decision)
+            receipt_record(str(event.event_id), camera.code, Outcome.STORED)
+    except IntegrityError:
+        # Two deliveries raced past the existence check; the unique event id kept one.
+        return Violation.objects.get(event_id=event.event_id), False
+    log.info(
+        "violation %s recorded: %s (%s)", event.event_id, decision.outcome, decision.reason_text
+    )
+    return violation, True
+
+
+def _registry_records(event: ViolationEvent) -> tuple[Camera, Calibration | None]:
     try:
         camera = Camera.objects.select_related("site").get(code=event.camera_code)
     except Camera.DoesNotExist:
         raise EventError(f"unknown camera {event.camera_code!r}") from None
-    calibration = None
-    if event.calibration_version is not None:
-        calibration = camera.calibrations.filter(version=event.calibration_version).first()
-        if calibration is None:
-            raise EventError(
-                f"camera {camera.code} has no calibration version {event.calibration_version}"
-            )
-    evidence = evidence_receive(camera, str(event.event_id), event.evidence)
+    if event.calibration_version is None:
+        return camera, None
+    calibration = camera.calibrations.filter(version=event.calibration_version).first()
+    if calibration is None:
+        raise EventError(
+            f"camera {camera.code} has no calibration version {event.calibration_version}"
+        )
+    return camera, calibration
+
+
+def _judge(
+    camera: Camera, event: ViolationEvent, evidence: EvidenceResult
+) -> tuple[GateFacts, GateDecision]:
     passage = event.passage
-    facts, decision = gate_evaluate(
+    return gate_evaluate(
         camera=camera,
         measured_at=event.measured_at,
         speed_kmh=passage.speed_kmh,
@@ -59,62 +82,71 @@ def violation_record(data: dict[str, Any]) -> tuple[Violation, bool]:
         plate_text=event.plate.text,
         plate_confidence=event.plate.confidence or 0.0,
     )
-    try:
-        with transaction.atomic():
-            violation = Violation.objects.create(
-                event_id=event.event_id,
-                camera=camera,
-                calibration=calibration,
-                measured_at=event.measured_at,
-                speed_kmh=passage.speed_kmh,
-                uncertainty_kmh=passage.uncertainty_kmh,
-                limit_kmh=decision.limit_kmh,
-                vehicle_class=passage.vehicle_class,
-                lane_x_m=passage.world_x_m,
-                plate_text=event.plate.text,
-                plate_confidence=event.plate.confidence or 0.0,
-                measurement=msgspec.to_builtins(passage),
-                evidence_manifest=evidence.manifest,
-                evidence_dir=evidence.stored_dir,
-                evidence_verified=evidence.verified,
-                evidence_problems=evidence.problems,
-                status=ViolationStatus(decision.outcome),
-                status_reason=decision.reason_text,
-            )
-            audit_record(
-                actor=None,
-                actor_label=f"camera:{camera.code}",
-                action="violation.recorded",
-                obj=violation,
-                reason=decision.reason_text,
-                details={
-                    "outcome": decision.outcome,
-                    "checks": decision.checks,
-                    # The rule set's decision with every check's values, for the reviewers.
-                    "judgement": decision_to_data(decision.judgement)
-                    if decision.judgement is not None
-                    else None,
-                    "facts": gate_facts_json(facts),
-                    # The event's own claim, kept beside the registered limit used above.
-                    "limit_kmh": decision.limit_kmh,
-                    "event_limit_kmh": event.limit_kmh,
-                    "evidence_problems": evidence.problems,
-                },
-            )
-            notice_tally_add(
-                camera_code=camera.code,
-                day=facts.measured_on,
-                outcome=decision.outcome,
-                repeat=facts.prior_notices > 0,
-            )
-            receipt_record(str(event.event_id), camera.code, Outcome.STORED)
-    except IntegrityError:
-        # Two deliveries raced past the existence check; the unique event id kept one.
-        return Violation.objects.get(event_id=event.event_id), False
-    log.info(
-        "violation %s recorded: %s (%s)", event.event_id, decision.outcome, decision.reason_text
+
+
+def _store(
+    event: ViolationEvent,
+    camera: Camera,
+    calibration: Calibration | None,
+    evidence: EvidenceResult,
+    decision: GateDecision,
+) -> Violation:
+    passage = event.passage
+    return Violation.objects.create(
+        event_id=event.event_id,
+        camera=camera,
+        calibration=calibration,
+        measured_at=event.measured_at,
+        speed_kmh=passage.speed_kmh,
+        uncertainty_kmh=passage.uncertainty_kmh,
+        limit_kmh=decision.limit_kmh,
+        vehicle_class=passage.vehicle_class,
+        lane_x_m=passage.world_x_m,
+        plate_text=event.plate.text,
+        plate_confidence=event.plate.confidence or 0.0,
+        measurement=msgspec.to_builtins(passage),
+        evidence_manifest=evidence.manifest,
+        evidence_dir=evidence.stored_dir,
+        evidence_verified=evidence.verified,
+        evidence_problems=evidence.problems,
+        status=ViolationStatus(decision.outcome),
+        status_reason=decision.reason_text,
     )
-    return violation, True
+
+
+def _audit_and_count(
+    violation: Violation,
+    event: ViolationEvent,
+    camera: Camera,
+    evidence: EvidenceResult,
+    facts: GateFacts,
+    decision: GateDecision,
+) -> None:
+    judgement = decision.judgement
+    audit_record(
+        actor=None,
+        actor_label=f"camera:{camera.code}",
+        action="violation.recorded",
+        obj=violation,
+        reason=decision.reason_text,
+        details={
+            "outcome": decision.outcome,
+            "checks": decision.checks,
+            # The rule set's decision with every check's values, for the reviewers.
+            "judgement": decision_to_data(judgement) if judgement is not None else None,
+            "facts": gate_facts_json(facts),
+            # The event's own claim, kept beside the registered limit used above.
+            "limit_kmh": decision.limit_kmh,
+            "event_limit_kmh": event.limit_kmh,
+            "evidence_problems": evidence.problems,
+        },
+    )
+    notice_tally_add(
+        camera_code=camera.code,
+        day=facts.measured_on,
+        outcome=decision.outcome,
+        repeat=facts.prior_notices > 0,
+    )
 
 
 def gate_facts_json(facts: GateFacts) -> dict[str, Any]:
