@@ -15,6 +15,7 @@ has its own, smaller limit in its service (docs/uploads.md lists them all).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
+from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 
 def max_request_bytes() -> int:
@@ -71,3 +73,33 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> Any:
         return None  # the next handler builds the file
+
+
+# JPEG and PNG are the only pictures accepted anywhere; each opened by its own plugin.
+_PICTURE_PLUGINS: tuple[tuple[bytes, type[ImageFile.ImageFile]], ...] = (
+    (b"\xff\xd8\xff", JpegImagePlugin.JpegImageFile),
+    (b"\x89PNG\r\n\x1a\n", PngImagePlugin.PngImageFile),
+)
+
+
+def picture_open(data: bytes) -> ImageFile.ImageFile:
+    """A JPEG or PNG picture opened from its header alone (nothing decoded yet).
+
+    Not ``PIL.Image.open``: where ultralytics has been imported it replaces that function
+    with one that, on a file Pillow cannot identify, tries to install a HEIF plugin from
+    the network, so a disguised upload would cost a pip run and a server error. Raises
+    ``UnidentifiedImageError`` for anything else, ``SyntaxError``/``OSError`` for a
+    damaged header, and ``DecompressionBombError`` for a picture claiming more than twice
+    Pillow's pixel limit.
+    """
+    for magic, plugin in _PICTURE_PLUGINS:
+        if data.startswith(magic):
+            picture = plugin(io.BytesIO(data))
+            width, height = picture.size
+            limit = Image.MAX_IMAGE_PIXELS
+            if limit and width * height > 2 * limit:
+                raise Image.DecompressionBombError(
+                    f"the picture claims {width * height} pixels, over twice the limit {limit}"
+                )
+            return picture
+    raise UnidentifiedImageError("not a JPEG or PNG picture")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from cameras.models import CalibrationStill, Camera
 from cameras.services import Actor, acting_user
 from cameras.vision.errors import VideoSourceError
 from cameras.vision.measure.source import FrameSource
+from config.uploads import picture_open
 from policy.audit import audit_file_open, audit_record
 
 MAX_STILL_BYTES = 15 * 1024 * 1024
@@ -122,7 +122,7 @@ def _header_size(data: bytes, name: str) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as header:
+            with picture_open(data) as header:
                 fmt, size = header.format, header.size
     except Image.DecompressionBombError:
         raise StillError(

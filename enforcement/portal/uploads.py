@@ -21,6 +21,8 @@ from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from config.uploads import picture_open
+
 MAX_BYTES = 8 * 1024 * 1024
 MAX_FILES = 5
 MAX_SIDE = 8000  # pixels on either side
@@ -56,7 +58,7 @@ def _check_pdf(data: bytes, name: str) -> None:
 
 def _check_image(data: bytes, name: str) -> str:
     try:
-        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+        with picture_open(data) as image:  # reads the header only
             kind, (width, height) = image.format, image.size
             if kind not in ("JPEG", "PNG"):
                 raise UploadRefused(_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": name})
