@@ -1,7 +1,10 @@
 """Every page of the site, for every role: found from the URL patterns, not listed by
 hand, so a page added later is checked without anyone remembering to add it.
 
-A pattern's arguments are filled from one demo camera and site; a page that answers
+A pattern's arguments are filled from one demo camera, site, placement and dead letter
+(a ``prefix|name`` value applies to the routes under that prefix); a pattern with an
+argument nothing fills is left to its own browser test (the case, contest and relief
+pages have theirs); a page that answers
 GET with something other than HTML (a JSON export, a file, 405 for a POST-only
 action) is not a page and is left to its own tests.
 """
@@ -42,14 +45,25 @@ def _walk(
             yield route, entry
 
 
+def _value(route: str, name: str, values: dict[str, str]) -> str | None:
+    """The value for ``name`` in ``route``: a key "prefix|name" whose prefix starts the
+    route wins (the longest), else the plain ``name`` key."""
+    scoped = [k for k in values if "|" in k and k.endswith(f"|{name}")]
+    matching = [k for k in scoped if route.startswith(k.split("|", 1)[0])]
+    if matching:
+        return values[max(matching, key=len)]
+    return values.get(name)
+
+
 def _fill(route: str, values: dict[str, str]) -> str | None:
     import re
 
     path = route.replace("^", "").replace("$", "").replace("\\Z", "")
     for name in re.findall(r"<(?:\w+:)?(\w+)>", path):
-        if name not in values:
+        value = _value(path, name, values)
+        if value is None:
             return None
-        path = re.sub(rf"<(?:\w+:)?{name}>", values[name], path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", value, path)
     return "/" + path
 
 

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from enforcement.models import DeadLetter
 from tests.browser.site_pages import ROLES, Page, site_pages
 from tests.factories import (
     CalibrationFactory,
@@ -49,14 +50,19 @@ def _screenshot_dir() -> Path:
 @pytest.fixture
 def world() -> dict[str, Any]:
     camera = CameraFactory(code="cam-main", source_url="/srv/fairspeed/video/main-st.mp4")
-    PlacementFactory(site=camera.site)
+    placement = PlacementFactory(site=camera.site)
+    letter = DeadLetter.objects.create(
+        event_id="e-1", error_type="EventError", error="bad field", payload={"event_id": "e-1"}
+    )
     calibration = CalibrationFactory(camera=camera)
     certificate = CertificateFactory(camera=camera)
     SelfTestFactory(camera=camera)
     users = {role: UserFactory(username=f"axe-{role}", roles=[role]) for role in ROLES[1:]}
     values = {
         "code": camera.code,
-        "pk": str(camera.site.pk),
+        "staff/cameras/|pk": str(camera.site.pk),
+        "staff/policy/placements/|pk": str(placement.pk),
+        "staff/dead-letters/|pk": str(letter.pk),
         "version": str(calibration.version),
         "slug": "help",
     }

@@ -71,6 +71,8 @@ def test_a_resident_looks_up_a_notice_sees_the_evidence_and_pays(
     browser.get(f"{live_server.url}/portal/")
     if lang == "es":
         Select(browser.find_element(By.ID, "language")).select_by_value("es")
+        # No change of page on selection alone (WCAG 3.2.2): the button submits.
+        browser.find_element(By.CSS_SELECTOR, ".fs-lang button[type=submit]").click()
     assert _h1_says(browser, words["h1"])
     _shot(browser, f"lookup_{lang}")
     browser.find_element(By.ID, "id_citation_number").send_keys(m.number)
@@ -100,6 +102,8 @@ def _open_case(browser: Any, live_server: Any, m: Any, lang: str) -> None:
     browser.get(f"{live_server.url}/portal/")
     if lang == "es":
         Select(browser.find_element(By.ID, "language")).select_by_value("es")
+        # No change of page on selection alone (WCAG 3.2.2): the button submits.
+        browser.find_element(By.CSS_SELECTOR, ".fs-lang button[type=submit]").click()
         assert _h1_says(browser, TEXT["es"]["h1"])
     browser.find_element(By.ID, "id_citation_number").send_keys(m.number)
     browser.find_element(By.ID, "id_plate").send_keys(m.notice.plate)
