@@ -56,3 +56,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(autouse=True)
+def _desktop_window_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests share one browser: a test that narrows it to a phone must not leave the
+    next one looking at a collapsed menu."""
+    yield
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").set_window_size(1280, 2200)
