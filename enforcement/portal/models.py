@@ -93,10 +93,10 @@ class Contest(models.Model):
         return f"contest of notice {self.notice_id} ({self.status})"
 
 
-class ContestDocument(models.Model):
-    """A file a resident sent with a contest, checked by its bytes and stored privately."""
+class StoredDocument(models.Model):
+    """A file a resident sent, checked by its bytes and stored privately (abstract: the
+    contest's and the relief request's documents share these fields)."""
 
-    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="documents")
     stored_name = models.CharField(max_length=300)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=40)
@@ -104,8 +104,15 @@ class ContestDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField()
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return f"{self.original_name} ({self.content_type})"
+
+
+class ContestDocument(StoredDocument):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="documents")
 
 
 class Nomination(models.Model):

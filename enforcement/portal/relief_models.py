@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from enforcement.portal.models import StoredDocument
+
 
 class ReliefStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for a clerk")
@@ -34,17 +36,8 @@ class ReliefRequest(models.Model):
         return f"relief for notice {self.notice_id} ({self.status})"
 
 
-class ReliefDocument(models.Model):
+class ReliefDocument(StoredDocument):
     relief = models.ForeignKey(ReliefRequest, on_delete=models.CASCADE, related_name="documents")
-    stored_name = models.CharField(max_length=300)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.content_type})"
 
 
 class PaymentPlan(models.Model):
