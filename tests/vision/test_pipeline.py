@@ -13,7 +13,8 @@ import pytest
 from cameras.vision.errors import DetectorError, VideoSourceError
 from cameras.vision.measure import cli
 from cameras.vision.measure.calibration import Calibration, load_calibration
-from cameras.vision.measure.detect import MotionDetector, YoloDetector, make_detector
+from cameras.vision.measure.detect import MotionDetector, make_detector
+from cameras.vision.measure.yolo import YoloDetector
 from cameras.vision.measure.pipeline import (
     MeasurementPipeline,
     background_frames,

@@ -26,7 +26,7 @@ from cameras.vision.measure.shade import shade_bottoms
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 
-__all__ = ["Detection", "Detector", "MotionDetector", "YoloDetector", "make_detector"]
+__all__ = ["Detection", "Detector", "MotionDetector", "make_detector"]
 __all__ += ["merge_fragments", "resolve_weights"]
 
 Roi = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels
@@ -359,88 +359,18 @@ def _lowest_column(labels: NDArray[np.int32], label: int, st: NDArray[np.float64
     return float(x + cols.mean()) if len(cols) else x + (w - 1) / 2.0
 
 
-class YoloDetector:
-    """ultralytics YOLO (any format it loads: .pt, .onnx, OpenVINO, TensorRT), vehicles only.
-
-    ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles after
-    letterboxing); ``motion_gate`` skips inference on frames where the motion detector
-    sees no foreground in the roi, which on a quiet road saves most of the CPU.
-    """
-
-    name = "yolo"
-
-    def __init__(
-        self,
-        weights: str | Path,
-        roi: Roi | None = None,
-        conf: float = 0.1,
-        imgsz: int = 640,
-        classes: Sequence[int] = tuple(VEHICLE_CLASSES),
-        motion_gate: MotionDetector | None = None,
-        min_foreground_frac: float = 0.002,
-    ) -> None:
-        path = Path(weights)
-        if not path.exists():
-            raise DetectorError(f"YOLO weights {path} do not exist")
-        os.environ.setdefault("YOLO_OFFLINE", "1")  # never download anything at run time
-        try:
-            from ultralytics import YOLO
-        except ImportError as exc:  # pragma: no cover - ultralytics is a dependency
-            raise DetectorError("the yolo detector needs the ultralytics package") from exc
-        try:
-            self.model: Any = YOLO(str(path), task="detect")
-        except Exception as exc:
-            raise DetectorError(f"cannot load YOLO weights {path}: {exc}") from exc
-        self.weights = path
-        self.roi = roi
-        self.conf = conf
-        self.imgsz = imgsz
-        self.classes = list(classes)
-        self.motion_gate = motion_gate
-        self.min_foreground_frac = min_foreground_frac
-        self.frames_skipped = 0
-        self.frames_inferred = 0
-
-    def describe(self) -> str:
-        gate = "on" if self.motion_gate is not None else "off"
-        return f"yolo ({self.weights.name}, roi={self.roi}, imgsz={self.imgsz}, motion gate {gate})"
-
-    def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
-        if self.motion_gate is not None:
-            mask, _, _, _ = self.motion_gate.foreground(image)
-            if np.count_nonzero(mask) < self.min_foreground_frac * mask.size:
-                self.frames_skipped += 1
-                return []
-        crop, ox, oy = _crop(image, self.roi)
-        if crop.size == 0:
-            return []
-        self.frames_inferred += 1
-        result = self.model.predict(
-            crop, conf=self.conf, imgsz=self.imgsz, classes=self.classes, verbose=False
-        )[0]
-        boxes = result.boxes
-        if boxes is None or len(boxes) == 0:
-            return []
-        xyxy = boxes.xyxy.cpu().numpy().astype(np.float64) + np.array([ox, oy, ox, oy])
-        confs = boxes.conf.cpu().numpy()
-        clss = boxes.cls.cpu().numpy().astype(int)
-        names = result.names or {}
-        return [
-            Detection(
-                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-                float(c),
-                str(VEHICLE_CLASSES.get(k, names.get(k, str(k)))),
-            )
-            for b, c, k in zip(xyxy, confs, clss, strict=False)
-        ]
-
-
 def resolve_weights(weights: str | Path | None) -> Path | None:
     """The weights to use: the argument, else $FAIRSPEED_YOLO_WEIGHTS, else None."""
     if weights:
         return Path(weights)
     env = os.environ.get(WEIGHTS_ENV)
     return Path(env) if env else None
+
+
+def _yolo(path: Path, roi: Roi | None, gate: MotionDetector | None) -> Detector:
+    from cameras.vision.measure.yolo import YoloDetector  # imports this module
+
+    return YoloDetector(path, roi=roi, motion_gate=gate)
 
 
 def make_detector(
@@ -468,9 +398,9 @@ def make_detector(
             raise DetectorError(
                 f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
             )
-        det = YoloDetector(path, roi=roi, motion_gate=gate)
+        det = _yolo(path, roi, gate)
     elif path is not None and path.exists():
-        det = YoloDetector(path, roi=roi, motion_gate=gate)
+        det = _yolo(path, roi, gate)
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)
