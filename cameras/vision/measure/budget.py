@@ -1,19 +1,25 @@
 """The uncertainty budget of one speed reading: each component of U, and where it comes from.
 
-A reading is the slope of the lower half of the zone (see ``speed``). Its standard
-uncertainty u combines, in quadrature:
+A reading is the lower of the zone's two independent half speeds (see ``verdict``):
+``min(v1, v2) = (v1 + v2) / 2 - |v1 - v2| / 2``. The second term is observed, not
+random: it goes into U whole (the *lower half's offset*). The first is the mean of two
+independent measurements: its random components are each half's, combined as a mean's
+(``sqrt(a1**2 + a2**2) / 2``), and its systematic ones those of the whole zone's span
+(2026-12-06: they used to be the lower half's alone, which overstated the random part
+by about 1.4 times and rejected fast vehicles as ``high_uncertainty``; see
+docs/engine-decisions.md). Its standard uncertainty u combines, in quadrature:
 
-- **fit**: the half's slope standard error, or the whole zone's residual scale over the
+- **fit**: each half's slope standard error, or the zone's residual scale over the
   half's time spread when that is larger (a half has few degrees of freedom to estimate
-  its own noise from). Every random error of a position - pixel noise, a capture instant
-  that strays from its stamp - shows here.
-- **calibration**: the survey's error propagated into the road distance the half spans.
+  its own noise from). Every random error of a position - pixel noise, a capture
+  instant that strays from its stamp - shows here.
+- **calibration**: the survey's error propagated into the road distance the zone spans.
 - **timing**: the scatter of the track's own timestamps about a steady clock
   (``fit.timestamp_scatter``), floored at what no stamp is better than, propagated through
-  the half's regression like position noise.
+  each half's regression like position noise.
 - **contact**: a constant pixel offset of the box bottom (a shadow hugging the vehicle,
   blur, codec ringing) is a speed error wherever a pixel spans a different road length at
-  the two ends of the half.
+  the two ends of the zone.
 - **shutter**: a rolling shutter's readout, once each contact is timed by its row, is
   still only as good as the data sheet's figure.
 
@@ -73,7 +79,7 @@ class Budget:
 
 @dataclass(frozen=True)
 class BudgetInputs:
-    """What the budget needs to know besides the half's own samples."""
+    """What the budget needs to know besides the zone's own samples."""
 
     plane: RoadPlane
     calibration_sigma_m: float
@@ -85,31 +91,40 @@ class BudgetInputs:
 
 def reading_budget(
     inputs: BudgetInputs,
-    half: LineFit,
+    halves: tuple[LineFit, LineFit],
+    t_halves: tuple[FloatArray, FloatArray],
     zone_fit: LineFit,
-    t_half: FloatArray,
     ends: FloatArray,
     world_x: float,
     stamps: FloatArray,
-    other_half_ms: float,
 ) -> Budget:
-    """The budget of a reading taken from ``half`` (fitted on times ``t_half``, image
-    contacts ``ends`` at its first and last sample, lateral position ``world_x``); the
-    zone's fit, the whole track's raw ``stamps`` and the other half's speed (m/s) complete
-    it."""
-    v = abs(half.slope)
-    th = t_half - float(t_half.mean())
-    spread = math.sqrt(max(float((th**2).sum()), 1e-12))
-    dur = max(float(np.ptp(t_half)), 1e-6)
+    """The budget of a reading taken as the lower of two ``halves`` (fitted on times
+    ``t_halves``): the zone's line, image contacts ``ends`` at its first and last sample,
+    lateral position ``world_x`` and the whole track's raw ``stamps`` complete it."""
+    v1, v2 = (abs(h.slope) for h in halves)
+    v = min(v1, v2)
     sigma_t = max(inputs.timestamp_floor_s, timestamp_scatter(stamps))
+    fit, timing = [], []
+    for half, t_half in zip(halves, t_halves, strict=True):
+        th = t_half - float(t_half.mean())
+        spread = math.sqrt(max(float((th**2).sum()), 1e-12))
+        fit.append(max(half.slope_se, zone_fit.sigma / spread))
+        timing.append(abs(half.slope) * sigma_t / spread)
+    t_all = np.concatenate(t_halves)
+    dur = max(float(np.ptp(t_all)), 1e-6)
     rows = float(abs(ends[1, 1] - ends[0, 1]))
     plane = inputs.plane
     return Budget(
-        fit=max(half.slope_se, zone_fit.sigma / spread),
+        fit=_mean_of_two(*fit),
         calibration=v * plane.distance_rel_sigma(ends[0], ends[1], inputs.calibration_sigma_m),
-        timing=v * sigma_t / spread,
+        timing=_mean_of_two(*timing),
         contact=plane.row_shift_change(ends, world_x, inputs.contact_bias_px) / dur,
         shutter=v * inputs.readout_rel_sigma * inputs.row_time_s * rows / dur,
-        lower_half_offset=0.5 * abs(v - other_half_ms),
+        lower_half_offset=0.5 * abs(v1 - v2),
         timestamp_sigma_s=sigma_t,
     )
+
+
+def _mean_of_two(a: float, b: float) -> float:
+    """Standard uncertainty of the mean of two independent quantities."""
+    return 0.5 * math.sqrt(a * a + b * b)

@@ -61,10 +61,6 @@ class Halves:
         v1, v2 = self.speeds
         return 0 if v1 <= v2 else 1
 
-    @property
-    def low_mask(self) -> BoolArray:
-        return self.first if self.low == 0 else ~self.first
-
 
 def judge(passage: Passage, tr: Transit, cfg: SpeedConfig, inputs: BudgetInputs) -> Passage:
     """Run every stage on the zone's samples; the passage comes back valid or with the
@@ -184,17 +180,17 @@ def fit_halves(passage: Passage, tr: Transit, cfg: SpeedConfig) -> Halves:
 def uncertainty(
     passage: Passage, tr: Transit, line: LineFit, halves: Halves, inputs: BudgetInputs
 ) -> Budget:
-    """Uncertainty: the reading's budget (see ``budget``), U on the passage."""
-    low, hmask = halves.low, halves.low_mask
+    """Uncertainty: the reading's budget (see ``budget``), U on the passage. The lower
+    half is the mean of both minus half their difference: the mean's uncertainty is that
+    of two independent measurements, the difference is observed and goes into U whole."""
     budget = reading_budget(
         inputs,
-        halves.fits[low],
+        halves.fits,
+        (tr.t[halves.first], tr.t[~halves.first]),
         line,
-        tr.t[hmask],
-        tr.contacts[hmask][[0, -1]],
+        tr.contacts[[0, -1]],
         tr.world_x,
         tr.stamps,
-        halves.speeds[1 - low],
     )
     passage.uncertainty_kmh = budget.expanded_kmh
     return budget
