@@ -12,6 +12,7 @@ import numpy as np
 from cameras.vision.errors import CalibrationError
 from cameras.vision.measure.calibration import Calibration as EngineCalibration
 from cameras.vision.measure.geometry import RoadPlane
+from cameras.vision.measure.visible import visible_zone
 
 CONTRACT_KEYS = ("image_points", "world_points", "zone", "speed_limit_kmh", "fps")
 # Labels people see on the calibration screen, so messages name the column to fix.
@@ -106,7 +107,23 @@ def _warnings(engine: EngineCalibration, image_size: tuple[int, int] | None) -> 
         for i, (u, v) in enumerate(engine.image_points, start=1):
             if not (0 <= u <= w and 0 <= v <= h):
                 out.append(f"Picture point {i} ({u:.0f}, {v:.0f}) lies outside the picture.")
+        out += _zone_warnings(engine, w, h)
     return out
+
+
+def _zone_warnings(engine: EngineCalibration, width: int, height: int) -> list[str]:
+    """The zone against the picture: a part outside it is measured over what is seen."""
+    seen = visible_zone(engine.plane, engine.zone, width, height)
+    if seen.seen_fraction <= 0.0 or seen.length_m <= 0.0:
+        return ["The measurement zone lies wholly outside the picture: nothing can be measured."]
+    if not seen.clipped:
+        return []
+    return [
+        f"{100.0 * (1.0 - seen.seen_fraction):.0f} % of the measurement zone lies outside the "
+        f"picture. The camera will measure over the part it sees (the shortest stretch "
+        f"{seen.length_m:.1f} m of {seen.zone_length_m:.1f} m), with a larger uncertainty; "
+        "move the zone inside the picture to use all of it."
+    ]
 
 
 def calibration_check(data: object, image_size: tuple[int, int] | None = None) -> CalibrationCheck:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.errors import VideoSourceError
+from cameras.vision.errors import CalibrationError, VideoSourceError
 from cameras.vision.measure.calibration import Calibration
 from cameras.vision.measure.dedup import DuplicateScreen
 from cameras.vision.measure.departure import DepartureWatch, zone_test
@@ -27,6 +27,7 @@ from cameras.vision.measure.source import Frame, FrameSource
 from cameras.vision.measure.speed import Passage, SpeedConfig, SpeedEstimator
 from cameras.vision.measure.stitch import FragmentStitcher, StitchConfig
 from cameras.vision.measure.track import ByteTrackTracker, Track
+from cameras.vision.measure.visible import VisibleZone, visible_zone
 
 log = logging.getLogger(__name__)
 
@@ -105,18 +106,46 @@ class MeasurementPipeline:
             frame_height=frame_size[1] if frame_size is not None and frame_size[1] > 0 else None,
         )
         self.stitcher = FragmentStitcher(self.estimator, stitch)
-        self.departures = (
-            DepartureWatch(
-                zone_test(calibration.plane, calibration.zone),
-                departed_after_frames,
-                seen=self.estimator.contact_seen,
-            )
-            if departed_after_frames
-            else None
-        )
+        self.departed_after_frames = departed_after_frames
+        self.departures: DepartureWatch | None = None
+        self.visible: VisibleZone | None = None
+        if frame_size is not None and frame_size[0] > 0:
+            self._fit_zone_to_picture(frame_size[0], frame_size[1])
+        else:
+            self._watch_departures(calibration.zone)
         self.tracks_finished = 0
         # One vehicle given as two tracks must not be two readings (see ``dedup``).
         self.duplicates = DuplicateScreen()
+
+    def _fit_zone_to_picture(self, width: int, height: int) -> None:
+        """Measure over the part of the zone the picture shows (see ``visible``)."""
+        cal = self.calibration
+        self.visible = visible_zone(cal.plane, cal.zone, width, height)
+        if self.visible.seen_fraction <= 0.0 or self.visible.length_m <= 0.0:
+            raise CalibrationError(
+                f"the measurement zone lies outside the {width}x{height} picture: "
+                "check the calibration against this camera's view"
+            )
+        if self.visible.clipped:
+            log.warning(
+                "%.0f %% of the measurement zone lies outside the %dx%d picture: measuring "
+                "over the part seen (shortest stretch %.1f m of %.1f m; larger uncertainty)",
+                100.0 * (1.0 - self.visible.seen_fraction),
+                width,
+                height,
+                self.visible.length_m,
+                self.visible.zone_length_m,
+            )
+        self.estimator.zone = self.visible.polygon
+        self._watch_departures(self.visible.polygon)
+
+    def _watch_departures(self, zone: NDArray[np.float64]) -> None:
+        if self.departed_after_frames:
+            self.departures = DepartureWatch(
+                zone_test(self.calibration.plane, zone),
+                self.departed_after_frames,
+                seen=self.estimator.contact_seen,
+            )
 
     def process(self, frame: Frame) -> list[Passage]:
         if self.estimator.bounds is None or self.estimator.frame_height is None:
@@ -124,6 +153,8 @@ class MeasurementPipeline:
             self.estimator.frame_height = h
             if self.estimator.bounds is None:
                 self.estimator.bounds = (0.0, 0.0, float(w), float(h))
+            if self.visible is None:
+                self._fit_zone_to_picture(w, h)
         t0 = time.perf_counter()
         if self.split_merged and hasattr(self.detector, "hints"):
             # Where the tracks expect their vehicles: lets the motion detector split a
