@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -41,6 +42,32 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+# The paths measured: the motion detector; YOLO on onnxruntime directly (the default for
+# .onnx weights), with the motion gate, and through ultralytics as before 2026-12-06.
+VARIANTS = ("motion", "yolo", "yolo+gate", "yolo-ultralytics")
+
+
+def make_variant(name: str, video: Path, cal: Any) -> Any:
+    """The detector of one variant, built as ``measure_video`` builds its own."""
+    import cv2
+
+    from cameras.vision.measure.detect import MotionDetector
+    from cameras.vision.measure.pipeline import min_blob_area_px
+    from cameras.vision.measure.yolo import YoloDetector
+
+    if name == "motion":
+        return "motion"
+    cap = cv2.VideoCapture(str(video))
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    cap.release()
+    roi = cal.plane.image_roi(cal.zone, *size)
+    gate = None
+    if name == "yolo+gate":
+        gate = MotionDetector(roi=roi, min_area_px=min_blob_area_px(cal), shade_contact=False)
+    runtime = "ultralytics" if name == "yolo-ultralytics" else "auto"
+    return YoloDetector(YOLO_WEIGHTS, roi=roi, motion_gate=gate, runtime=runtime)
+
+
 def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[str, Any]:
     """Runs inside the child process; prints one JSON line."""
     from cameras.vision.measure.calibration import load_calibration
@@ -48,20 +75,19 @@ def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[st
 
     cal = load_calibration(calib)
     pipes: list[MeasurementPipeline] = []
-    weights = YOLO_WEIGHTS if detector == "yolo" else None
-    t0 = time.perf_counter()
-    passages = list(
-        measure_video(
-            video, cal, detector=detector, weights=weights, progress=False, pipeline_out=pipes
-        )
-    )
-    wall = time.perf_counter() - t0
+    det = make_variant(detector, video, cal)
+    c0, t0 = time.process_time(), time.perf_counter()
+    passages = list(measure_video(video, cal, detector=det, progress=False, pipeline_out=pipes))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     tm = pipes[0].timings
     return {
         "detector": detector,
         "frames": tm.frames,
         "wall_s": wall,
+        "cpu_s": cpu,
         "realtime_factor": wall / duration_s,
+        "cpu_per_video_s": cpu / duration_s,
+        "skipped_frames": getattr(det, "frames_skipped", 0),
         "stage_s": dict(tm.seconds),
         "stage_fps": tm.fps(),
         "passages": len(passages),
@@ -104,6 +130,7 @@ def fps_table(results: list[dict[str, Any]]) -> str:
         "detector",
         "frames",
         "RTF",
+        "CPU s / video s",
         "total fps",
         "decode",
         "detect",
@@ -114,7 +141,7 @@ def fps_table(results: list[dict[str, Any]]) -> str:
     rows = []
     for r in results:
         if "error" in r:
-            rows.append([r["detector"], "failed", *[""] * 7])
+            rows.append([r["detector"], "failed", *[""] * 8])
             continue
         f = r["stage_fps"]
         rows.append(
@@ -122,6 +149,7 @@ def fps_table(results: list[dict[str, Any]]) -> str:
                 r["detector"],
                 str(r["frames"]),
                 fmt(r["realtime_factor"]),
+                fmt(r["cpu_per_video_s"]),
                 fmt(f["total"], 1),
                 fmt(f["decode"], 0),
                 fmt(f["detect"], 1),
@@ -157,15 +185,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             f"[throughput] rendered {seconds:.0f} s of 1280x720@30 in {render_s:.1f} s", flush=True
         )
-        dets = ["motion"] + (["yolo"] if YOLO_WEIGHTS.exists() else [])
+        dets = list(VARIANTS) if YOLO_WEIGHTS.exists() else ["motion"]
         results = [run_child(det, files, seconds) for det in dets]
     print()
     print(
         "Throughput, 1280x720 @ 30 fps synthetic traffic (RTF = processing time / video "
-        "time; < 1 is faster than real time; stage columns are fps of that stage alone)"
+        "time; < 1 is faster than real time; CPU s / video s = the process's CPU time "
+        "(all its threads) per second of video, what a shared machine cannot inflate; stage "
+        "columns are fps of that stage alone)"
     )
     print(fps_table(results))
+    load = os.getloadavg()
+    print(f"load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min)")
     summary = {
+        "load_avg": load,
         "resolution": [1280, 720],
         "fps": 30.0,
         "seconds": seconds,

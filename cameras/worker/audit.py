@@ -40,10 +40,9 @@ from cameras.vision.evidence.signing import SigningKey, generate_key, load_priva
 from cameras.vision.measure.calibration import Calibration, load_calibration
 from cameras.vision.measure.cli import Writer
 from cameras.vision.measure.departure import zone_test
-from cameras.vision.measure.detect import make_detector
 from cameras.vision.measure.pipeline import (
     MeasurementPipeline,
-    min_blob_area_px,
+    detector_for,
     seed_background_from_file,
 )
 from cameras.vision.measure.source import FrameSource
@@ -112,8 +111,7 @@ def _pipeline(
     """The pipeline as the worker makes it: detector over the zone's ROI, the motion
     detector's background seeded from the file, the ring as the observer."""
     width, height = src.frame_size
-    roi = calibration.plane.image_roi(calibration.zone, width, height) if width else None
-    det = make_detector(kind, weights, roi=roi, min_area_px=min_blob_area_px(calibration))
+    det = detector_for(calibration, kind, weights, width, height)
     if det.describe().lower().startswith("motion"):
         seed_background_from_file(det, src.source)
     return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=ring.observe)

@@ -41,11 +41,11 @@ from cameras.vision.evidence.signing import (
 )
 from cameras.vision.measure.calibration import Calibration
 from cameras.vision.measure.departure import zone_test
-from cameras.vision.measure.detect import Detector, make_detector
+from cameras.vision.measure.detect import Detector
 from cameras.vision.measure.pipeline import (
     MeasurementPipeline,
     Observer,
-    min_blob_area_px,
+    detector_for,
     seed_background_from_file,
 )
 from cameras.vision.measure.source import Frame, FrameSource
@@ -284,13 +284,10 @@ class CameraHooks:
         assert isinstance(src, FrameSource)
         calibration = self.setup.calibration
         width, height = src.frame_size
-        roi = calibration.plane.image_roi(calibration.zone, width, height) if width else None
         cached = self._cached
         if self.detector == "motion" or "det" not in cached:
             # A motion detector's background model must restart with each connection.
-            cached["det"] = make_detector(
-                self.detector, self.weights, roi=roi, min_area_px=min_blob_area_px(calibration)
-            )
+            cached["det"] = detector_for(calibration, self.detector, self.weights, width, height)
         det = cached["det"]
         if det.describe().lower().startswith("motion"):
             cached.pop("det")

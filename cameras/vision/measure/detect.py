@@ -367,10 +367,12 @@ def resolve_weights(weights: str | Path | None) -> Path | None:
     return Path(env) if env else None
 
 
-def _yolo(path: Path, roi: Roi | None, gate: MotionDetector | None) -> Detector:
+def _yolo(
+    path: Path, roi: Roi | None, gate: MotionDetector | None, long_side: int | None
+) -> Detector:
     from cameras.vision.measure.yolo import YoloDetector  # imports this module
 
-    return YoloDetector(path, roi=roi, motion_gate=gate)
+    return YoloDetector(path, roi=roi, motion_gate=gate, imgsz=long_side)
 
 
 def make_detector(
@@ -380,8 +382,10 @@ def make_detector(
     motion_gate: bool = False,
     min_area_px: float = 400.0,
     road: Callable[[FloatArray], FloatArray] | None = None,
+    yolo_long_side: int | None = None,
 ) -> Detector:
     """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
+    ``yolo_long_side``: the network input's long side (``yolo.input_long_side``).
 
     Call ``.describe()`` on the result to report the choice to the operator.
     """
@@ -398,9 +402,9 @@ def make_detector(
             raise DetectorError(
                 f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
             )
-        det = _yolo(path, roi, gate)
+        det = _yolo(path, roi, gate, yolo_long_side)
     elif path is not None and path.exists():
-        det = _yolo(path, roi, gate)
+        det = _yolo(path, roi, gate, yolo_long_side)
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)

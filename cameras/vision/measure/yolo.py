@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cameras.vision.errors import DetectorError
 from cameras.vision.measure.detect import (
@@ -21,18 +21,42 @@ from cameras.vision.measure.detect import (
     Roi,
     _crop,
 )
+from cameras.vision.measure.geometry import RoadPlane
 from cameras.vision.measure.yolo_onnx import OnnxYolo
 
 __all__ = ["YoloDetector"]
 
-# The network input's long side on the direct path: a 720p zone crop at 416 px costs a
-# quarter of a 640x640 square and still finds every vehicle of the clips that 640 finds
-# (measurements: docs/engine-decisions.md).
+# The network input's long side on the direct path when no calibration chooses it.
 ONNX_LONG_SIDE = 416
+# What the calibration chooses (``input_long_side``): a car, 1.8 m wide, at the zone's
+# far end at least this many pixels wide in the network's input, where YOLOv8n still
+# finds it; within these sides (CPU cost grows with the square of the side: 416 is the
+# largest that keeps up with 30 fps on two cores; docs/engine-decisions.md).
+MIN_VEHICLE_INPUT_PX = 24.0
+NARROWEST_VEHICLE_M = 1.8
+LONG_SIDE_RANGE = (256, 416)
+
+
+def input_long_side(plane: RoadPlane, zone: ArrayLike, roi: Roi) -> int:
+    """The network input's long side for a crop ``roi`` of the picture: the smallest (a
+    multiple of 32) at which a car at the zone's far end is still
+    ``MIN_VEHICLE_INPUT_PX`` wide, never more than the crop's own size."""
+    corners = np.asarray(zone, dtype=np.float64).reshape(-1, 2)
+    ppm = plane.pixels_per_metre(corners)
+    ppm = ppm[np.isfinite(ppm) & (ppm > 0)]
+    crop_long = max(roi[2] - roi[0], roi[3] - roi[1])
+    if len(ppm) == 0 or crop_long <= 0:
+        return ONNX_LONG_SIDE
+    needed = crop_long * MIN_VEHICLE_INPUT_PX / (float(ppm.min()) * NARROWEST_VEHICLE_M)
+    lo, hi = LONG_SIDE_RANGE
+    return int(np.clip(-(-needed // 32) * 32, lo, min(hi, -(-crop_long // 32) * 32)))
 
 
 class YoloDetector:
     """YOLO, vehicles only, on the zone's rectangle and its margin.
+
+    ``runtime="ultralytics"`` loads even ``.onnx`` weights through ultralytics (the path
+    before 2026-12-06, kept for comparison in ``benchmarks/throughput.py``).
 
     ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles);
     ``motion_gate`` skips inference on frames where the motion detector sees no
@@ -51,6 +75,7 @@ class YoloDetector:
         motion_gate: MotionDetector | None = None,
         min_foreground_frac: float = 0.002,
         threads: int = 0,
+        runtime: str = "auto",
     ) -> None:
         path = Path(weights)
         if not path.exists():
@@ -66,7 +91,9 @@ class YoloDetector:
         self.frames_inferred = 0
         self.direct: OnnxYolo | None = None
         self.model: Any = None
-        if path.suffix.lower() == ".onnx":
+        if runtime not in ("auto", "ultralytics"):
+            raise DetectorError(f"unknown YOLO runtime {runtime!r}: use auto or ultralytics")
+        if path.suffix.lower() == ".onnx" and runtime == "auto":
             self.imgsz = imgsz or ONNX_LONG_SIDE
             self.direct = OnnxYolo(path, long_side=self.imgsz, threads=threads)
         else:

@@ -177,6 +177,9 @@ class OnnxYolo:
         graph, self.names = load_graph(str(weights))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads  # 0: onnxruntime decides (one per core)
+        # Idle threads sleep instead of spinning: the camera worker's decoder, tracker and
+        # evidence thread share the same cores.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
