@@ -14,7 +14,6 @@ from cameras.vision.errors import DetectorError, VideoSourceError
 from cameras.vision.measure import cli
 from cameras.vision.measure.calibration import Calibration, load_calibration
 from cameras.vision.measure.detect import MotionDetector, make_detector
-from cameras.vision.measure.yolo import YoloDetector
 from cameras.vision.measure.pipeline import (
     MeasurementPipeline,
     background_frames,
@@ -22,6 +21,7 @@ from cameras.vision.measure.pipeline import (
     seed_background_from_file,
 )
 from cameras.vision.measure.source import FrameSource
+from cameras.vision.measure.yolo import YoloDetector
 from tests.vision.scenes import Camera, Scene, Vehicle, road_plane
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
