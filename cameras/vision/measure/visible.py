@@ -24,6 +24,9 @@ __all__ = ["VisibleZone", "visible_zone"]
 
 GRID_M = 0.1  # road-plane sampling step of the zone (the clipped outline's resolution)
 EDGE_PX = 4.0  # contacts this close to the picture's edge are not trusted
+# Seen this much of its area, the zone is used as drawn: a sliver of a corner cut by the
+# picture's edge changes no lane's stretch by more than the grid.
+SEEN_WHOLE = 0.99
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class VisibleZone:
 
     @property
     def clipped(self) -> bool:
-        return self.seen_fraction < 0.999
+        return self.seen_fraction < SEEN_WHOLE
 
 
 def visible_zone(
@@ -62,7 +65,7 @@ def visible_zone(
         & (img[:, 1] <= height - edge_px)
     )
     fraction = float(seen.mean())
-    if fraction >= 0.999:
+    if fraction >= SEEN_WHOLE:
         return full
     if seen.sum() < 3:
         return VisibleZone(zone[:0], fraction, 0.0, full.zone_length_m)
