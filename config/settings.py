@@ -33,6 +33,10 @@ if not SECRET_KEY:
         # A guessable key in production would let anyone forge sessions and password resets.
         raise ImproperlyConfigured("FAIRSPEED_ENV=production needs SECRET_KEY in the environment.")
     SECRET_KEY = dev_secret_key(VAR_DIR)
+# The key of the portal PINs' HMAC (enforcement.cases.numbers): kept out of the database,
+# so a leaked database allows no offline PIN search. Unset, it is derived from SECRET_KEY;
+# set it apart so that rotating SECRET_KEY does not void the PINs of mailed notices.
+PORTAL_PIN_KEY = envstr("PORTAL_PIN_KEY", "")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
