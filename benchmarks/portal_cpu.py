@@ -54,9 +54,10 @@ def measure(visits: int, profile: int | None) -> dict[str, Any]:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
-    setup_test_environment()  # the test client needs it (it does not touch the database)
+    # No setup_test_environment(): its template instrumentation copies every context,
+    # a cost gunicorn does not pay.
     creds = json.loads(CREDS.read_text())
     client = Client()
     cpu: dict[str, list[float]] = {p: [] for p in PAGES}

@@ -159,6 +159,16 @@ CACHES: dict[str, dict[str, Any]] = {
     )
 }
 
+# Sessions live in the shared cache when there is one (Redis): a resident's case page
+# then costs no session query. The session is still the only key to a case; a cache
+# that loses it costs a new look-up, not a case. SESSION_ENGINE overrides the choice.
+SESSION_ENGINE = envstr(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cache"
+    if envstr("CACHE_URL", "")
+    else "django.contrib.sessions.backends.db",
+)
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)

@@ -90,6 +90,16 @@ def _matches(notice: Notice | None, plate: str, pin: str) -> tuple[bool, bool]:
     return notice is not None and same, False
 
 
+def _opened_audit(notice: Notice, pin: str) -> None:
+    audit_record(
+        actor=None,
+        actor_label=RESIDENT,
+        action="notice.portal_opened",
+        obj=notice,
+        details={"by": "pin" if pin else "plate"},
+    )
+
+
 def notice_lookup(
     number_text: str, *, plate: str = "", pin: str = "", address: str
 ) -> LookupResult:
@@ -113,15 +123,11 @@ def notice_lookup(
         ratelimit.failure_record(checks)
         return LookupResult(LookupOutcome.NOT_FOUND)
     assert notice is not None
-    with transaction.atomic():
-        if pin and pbkdf2_spent:  # the PIN is known now: replace the old hash
+    if pin and pbkdf2_spent:  # the PIN is known now: replace the old hash
+        with transaction.atomic():
             notice.pin_hash = pin_hash(pin)
             Notice.objects.filter(pk=notice.pk).update(pin_hash=notice.pin_hash)
-        audit_record(
-            actor=None,
-            actor_label=RESIDENT,
-            action="notice.portal_opened",
-            obj=notice,
-            details={"by": "pin" if pin else "plate"},
-        )
+            _opened_audit(notice, pin)
+    else:
+        _opened_audit(notice, pin)  # audit_record's own transaction
     return LookupResult(LookupOutcome.FOUND, notice=notice)

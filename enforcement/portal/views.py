@@ -12,7 +12,6 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.files.storage import storages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -92,14 +91,13 @@ def portal_evidence(request: HttpRequest, role: str) -> FileResponse:
         handle = storages["evidence"].open(f"{notice.violation.evidence_dir}/{name}", "rb")
     except FileNotFoundError:
         raise Http404 from None
-    with transaction.atomic():
-        audit_record(
-            actor=None,
-            actor_label=RESIDENT,
-            action="notice.evidence_viewed",
-            obj=notice,
-            details={"file": name, "role": role, "violation": notice.violation_id},
-        )
+    audit_record(  # its own transaction
+        actor=None,
+        actor_label=RESIDENT,
+        action="notice.evidence_viewed",
+        obj=notice,
+        details={"file": name, "role": role, "violation": notice.violation_id},
+    )
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
