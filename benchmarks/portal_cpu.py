@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.portal_load import CREDS, REPO, _createdb, _env
+from benchmarks.portal_load import CREDS, REPO, _env, _recreatedb
 
 PAGES = ("1 look-up form", "2 look-up", "3 case page", "4 evidence image")
 
@@ -114,8 +114,7 @@ def main() -> None:
     env = _env()
     py = sys.executable
     if args.seed:
-        _createdb(env["DATABASE_URL"])
-        subprocess.run([py, "manage.py", "flush", "--no-input"], env=env, cwd=REPO, check=False)
+        _recreatedb(env["DATABASE_URL"])
         subprocess.run([py, "manage.py", "migrate", "-v0"], env=env, cwd=REPO, check=True)
         seed = [py, "-m", "benchmarks.portal_load", "--seed", str(args.seed)]
         subprocess.run(seed, env=env, cwd=REPO, check=True)

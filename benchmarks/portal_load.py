@@ -59,13 +59,14 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _createdb(url: str) -> None:
+def _recreatedb(url: str) -> None:
+    """A fresh database each run (the audit log is append-only: flush cannot empty it)."""
     import psycopg
 
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(count: int) -> None:
@@ -177,8 +178,7 @@ def main() -> None:
     env = _env()
     py = sys.executable
     if not (args.reuse and CREDS.exists() and len(json.loads(CREDS.read_text())) >= args.users):
-        _createdb(env["DATABASE_URL"])
-        subprocess.run([py, "manage.py", "flush", "--no-input"], env=env, cwd=REPO, check=False)
+        _recreatedb(env["DATABASE_URL"])
         subprocess.run([py, "manage.py", "migrate", "-v0"], env=env, cwd=REPO, check=True)
         seed_cmd = [py, "-m", "benchmarks.portal_load", "--seed", str(args.users)]
         subprocess.run(seed_cmd, env=env, cwd=REPO, check=True)

@@ -151,7 +151,7 @@ USE_TZ = True
 CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": envstr("CACHE_URL", ""),
         }
         if envstr("CACHE_URL", "")

@@ -4,6 +4,7 @@ the camera is there, the timeline and the deadlines ahead."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import zoneinfo
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class TimelineEntry:
 class ResidentCase:
     notice: Notice
     violation: Violation
-    evidence: list[str]
+    evidence: list[EvidenceLink]
     measurement: Measurement
     certificate: CalibrationCertificate | None
     self_test: SelfTest | None
@@ -109,6 +110,21 @@ class ResidentCase:
     @property
     def number_display(self) -> str:
         return notice_number_display(self.notice.number)
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One photo on the case page; ``version`` makes its URL differ from every other
+    case's photo, so a browser's private cache never shows one case's photo on another."""
+
+    role: str
+    version: str
+
+
+def evidence_version(violation: Violation, name: str) -> str:
+    files = violation.evidence_manifest.get("files", []) if violation.evidence_manifest else []
+    digest = next((f.get("sha256", "") for f in files if f.get("name") == name), "")
+    return hashlib.sha256(f"{violation.event_id}/{name}/{digest}".encode()).hexdigest()[:16]
 
 
 def portal_evidence_files(violation: Violation) -> dict[str, str]:
@@ -263,7 +279,10 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
         appeal=rules.appeal,
         notice=notice,
         violation=v,
-        evidence=list(portal_evidence_files(v)),
+        evidence=[
+            EvidenceLink(role, evidence_version(v, name))
+            for role, name in portal_evidence_files(v).items()
+        ],
         measurement=_measurement(v, units, records.threshold_kmh),
         certificate=records.certificate,
         self_test=records.self_test,
