@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -100,10 +100,10 @@ def payment_key_new() -> str:
 ONE_TO_ONE = ("relief", "plan", "service", "nomination", "contest")
 
 
-def one_to_one(notice: Notice, name: str) -> Any:
-    """The notice's ``name`` record or None (no query when it was loaded with the notice)."""
+def one_to_one(obj: models.Model, name: str) -> Any:
+    """``obj``'s one-to-one ``name`` record or None (no query when it was loaded with it)."""
     try:
-        return getattr(notice, name)
+        return getattr(obj, name)
     except ObjectDoesNotExist:
         return None
 
