@@ -53,7 +53,7 @@ def _env() -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY="portal-load-benchmark-only",
         SECURE_COOKIES="0",  # plain http on localhost
-        DB_CONN_MAX_AGE="60",
+        DB_CONN_MAX_AGE="600",  # one connection per gunicorn thread for the whole run
         YOLO_OFFLINE="1",
     )
     return env
@@ -161,6 +161,55 @@ def _machine_busy() -> tuple[float, float]:
     return (sum(fields) - idle) / tick, sum(fields) / tick
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a running process and its children (gunicorn's master and workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _warm_up(base: str, creds: list[dict[str, str]], visits: int) -> None:
+    """Whole visits before the clock starts, so every worker has loaded its templates,
+    translations and connections (a running server has)."""
+    import http.cookiejar
+    import urllib.parse
+
+    for cred in creds[:visits]:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{base}/portal/", timeout=30).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **cred}).encode()
+        opener.open(f"{base}/portal/", body, timeout=30).read()  # follows to the case page
+        opener.open(f"{base}/portal/case/evidence/entry/", timeout=30).read()
+
+
+def _postgres_cpu(url: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database (the
+    gunicorn threads' persistent connections), read from /proc before they close."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    total = 0.0
+    for (pid,) in rows:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
@@ -183,7 +232,6 @@ def main() -> None:
         seed_cmd = [py, "-m", "benchmarks.portal_load", "--seed", str(args.users)]
         subprocess.run(seed_cmd, env=env, cwd=REPO, check=True)
     bind = f"127.0.0.1:{PORT}"
-    cpu0 = _children_cpu_s()
     server = subprocess.Popen(
         [py, "-m", "gunicorn", "config.wsgi", "-b", bind, "-w", str(args.workers),
          "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "75",
@@ -192,9 +240,11 @@ def main() -> None:
     )  # fmt: skip
     try:
         _wait_up(f"http://{bind}/healthz")
+        _warm_up(f"http://{bind}", json.loads(CREDS.read_text()), 10 * args.workers)
         prefix = OUT / "locust"
         load0, machine0 = os.getloadavg(), _machine_busy()
-        cpu1 = _children_cpu_s()
+        cpu1, server0 = _children_cpu_s(), _tree_cpu_s(server.pid)
+        postgres0 = _postgres_cpu(env["DATABASE_URL"])
         subprocess.run(
             [py, "-m", "locust", "-f", str(REPO / "benchmarks" / "portal_locust.py"),
              SCENARIOS[args.scenario], "--headless", "-u", str(args.users),
@@ -204,11 +254,12 @@ def main() -> None:
         )  # fmt: skip
         locust_cpu = _children_cpu_s() - cpu1
         machine1 = _machine_busy()
+        postgres_cpu = _postgres_cpu(env["DATABASE_URL"]) - postgres0
+        server_cpu = _tree_cpu_s(server.pid) - server0
         pages = _stats(prefix)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    server_cpu = _children_cpu_s() - cpu0 - locust_cpu
     requests = pages.get("Aggregated", {}).get("requests", 0) or 1
     busy, total = machine1[0] - machine0[0], machine1[1] - machine0[1]
     summary = {
@@ -218,10 +269,15 @@ def main() -> None:
         "gunicorn": {"workers": args.workers, "threads": args.threads, "keep_alive_s": 75},
         "load_average_before": load0,
         "load_average_after": os.getloadavg(),
-        "cpu_s": {"locust": round(locust_cpu, 1), "gunicorn": round(server_cpu, 1)},
+        "cpu_s": {
+            "locust": round(locust_cpu, 1),
+            "gunicorn": round(server_cpu, 1),
+            "postgres": round(postgres_cpu, 1),
+        },
         "cpu_ms_per_request": {
             "locust": round(locust_cpu * 1000 / requests, 2),
             "gunicorn": round(server_cpu * 1000 / requests, 2),
+            "postgres": round(postgres_cpu * 1000 / requests, 2),
         },
         "machine_busy_percent": round(100 * busy / total, 1) if total else None,
         "pages": pages,

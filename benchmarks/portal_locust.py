@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from itertools import cycle
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import gevent
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, task  # patches time.sleep to yield to gevent
 
 CREDS = Path(__file__).resolve().parents[1] / "var" / "bench" / "portal" / "credentials.json"
 _creds = cycle(json.loads(CREDS.read_text()) if CREDS.exists() else [{}])
@@ -51,7 +51,7 @@ class _Resident(FastHttpUser):
         token = self._csrf_token()
         if form.status_code != 200 or not token:
             return  # counted as the form's failure; a POST without a token proves nothing
-        gevent.sleep(random.uniform(*self.typing_s))
+        time.sleep(random.uniform(*self.typing_s))
         body = urlencode({"csrfmiddlewaretoken": token, **self.cred})
         response: Any
         with self.client.post(
@@ -70,7 +70,7 @@ class _Resident(FastHttpUser):
                 response.failure("case page without the notice")
         # The case page's <img> asks for the photo at once; then the resident reads.
         self.client.get("/portal/case/evidence/entry/", name="4 evidence image")
-        gevent.sleep(random.uniform(*self.reading_s))
+        time.sleep(random.uniform(*self.reading_s))
 
 
 class StressResident(_Resident):

@@ -84,7 +84,7 @@ def portal_case(request: HttpRequest) -> HttpResponse:
 EVIDENCE_CACHE_CONTROL = "private, max-age=3600"
 
 
-def portal_evidence(request: HttpRequest, role: str) -> HttpResponse:
+def portal_evidence(request: HttpRequest, role: str) -> FileResponse:
     """One evidence file of the notice the browser session opened, its stored bytes as
     they are; every opening that reaches the server is audited."""
     notice_id = _opened(request)
