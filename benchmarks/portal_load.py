@@ -1,18 +1,22 @@
 """Resident portal under load: look-up → case page → evidence image, served by gunicorn
 on PostgreSQL, driven by locust (headless).
 
-    .venv/bin/python -m benchmarks.portal_load [--users 200] [--seconds 60] [--workers 5]
+    .venv/bin/python -m benchmarks.portal_load [--users 200] [--seconds 60]
+        [--scenario stress|reading] [--workers 3] [--threads 4] [--reuse]
 
 Needs PostgreSQL (``PORTAL_LOAD_DATABASE_URL``, default the local ``portal_load``
 database, created if missing) and Redis for the shared look-up limiter
 (``PORTAL_LOAD_CACHE_URL``). Seeds one mailed citation with a 1280x720 still per
 simulated resident, starts gunicorn, runs locust, prints per-page throughput, median
-and p95, and writes ``var/bench/portal_load.json``.
+and p95, the CPU seconds locust and gunicorn spent (and per request), the machine's load
+average and busy share, and writes ``var/bench/portal_load-<scenario>.json``.
 
 Each simulated resident repeats the whole visit with a fresh browser session: GET the
-form, POST the number and plate, open the case page, open one evidence image, then
-waits 1-3 s. All come from 127.0.0.1, which also shows that the per-address limiter
-(failures only) lets honest residents through.
+form, POST the number and plate, open the case page, open one evidence image. The
+scenarios (``benchmarks/portal_locust.py``): ``stress`` waits 1-3 s between visits;
+``reading`` types for 5-15 s and reads the case page for 20-60 s. All come from
+127.0.0.1, which also shows that the per-address limiter (failures only) lets honest
+residents through.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -34,42 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "var" / "bench" / "portal"
 CREDS = OUT / "credentials.json"
 PORT = 8765
-
-try:  # the locust side: imported by `locust -f benchmarks/portal_load.py`
-    from locust import HttpUser, between, task
-
-    _creds = itertools.cycle(json.loads(CREDS.read_text()) if CREDS.exists() else [{}])
-
-    class Resident(HttpUser):
-        wait_time = between(1, 3)
-
-        def on_start(self) -> None:
-            self.cred = next(_creds)
-
-        @task
-        def visit(self) -> None:
-            self.client.cookies.clear()
-            form = self.client.get("/portal/", name="1 look-up form")
-            token = self.client.cookies.get("csrftoken", "")
-            if form.status_code != 200 or not token:
-                return  # counted as the form's failure; a POST without a token proves nothing
-            with self.client.post(
-                "/portal/",
-                {"csrfmiddlewaretoken": token, **self.cred},
-                name="2 look-up",
-                allow_redirects=False,
-                catch_response=True,
-            ) as response:
-                if response.status_code != 302:
-                    response.failure(f"look-up answered {response.status_code}")
-                    return
-            with self.client.get("/portal/case/", name="3 case page", catch_response=True) as r:
-                if self.cred["citation_number"][:4] not in r.text:
-                    r.failure("case page without the notice")
-            self.client.get("/portal/case/evidence/entry/", name="4 evidence image")
-
-except ImportError:  # locust is a dev dependency; the driver below still imports
-    pass
+# The locust user class of each scenario (benchmarks/portal_locust.py).
+SCENARIOS = {"stress": "StressResident", "reading": "ReadingResident"}
 
 
 def _env() -> dict[str, str]:
@@ -83,19 +53,20 @@ def _env() -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY="portal-load-benchmark-only",
         SECURE_COOKIES="0",  # plain http on localhost
-        DB_CONN_MAX_AGE="60",
+        DB_CONN_MAX_AGE="600",  # one connection per gunicorn thread for the whole run
         YOLO_OFFLINE="1",
     )
     return env
 
 
-def _createdb(url: str) -> None:
+def _recreatedb(url: str) -> None:
+    """A fresh database each run (the audit log is append-only: flush cannot empty it)."""
     import psycopg
 
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(count: int) -> None:
@@ -177,11 +148,76 @@ def _stats(prefix: Path) -> dict[str, Any]:
     return out
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a running process and its children (gunicorn's master and workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _warm_up(base: str, creds: list[dict[str, str]], visits: int) -> None:
+    """Whole visits before the clock starts, so every worker has loaded its templates,
+    translations and connections (a running server has)."""
+    import http.cookiejar
+    import urllib.parse
+
+    for cred in creds[:visits]:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{base}/portal/", timeout=30).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **cred}).encode()
+        opener.open(f"{base}/portal/", body, timeout=30).read()  # follows to the case page
+        opener.open(f"{base}/portal/case/evidence/entry/", timeout=30).read()
+
+
+def _postgres_cpu(url: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database (the
+    gunicorn threads' persistent connections), read from /proc before they close."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    total = 0.0
+    for (pid,) in rows:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="stress")
+    parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
@@ -189,43 +225,66 @@ def main() -> None:
         return
     OUT.mkdir(parents=True, exist_ok=True)
     env = _env()
-    _createdb(env["DATABASE_URL"])
     py = sys.executable
-    subprocess.run([py, "manage.py", "flush", "--no-input"], env=env, cwd=REPO, check=False)
-    subprocess.run([py, "manage.py", "migrate", "-v0"], env=env, cwd=REPO, check=True)
-    subprocess.run(
-        [py, "-m", "benchmarks.portal_load", "--seed", str(args.users)],
-        env=env,
-        cwd=REPO,
-        check=True,
-    )
+    if not (args.reuse and CREDS.exists() and len(json.loads(CREDS.read_text())) >= args.users):
+        _recreatedb(env["DATABASE_URL"])
+        subprocess.run([py, "manage.py", "migrate", "-v0"], env=env, cwd=REPO, check=True)
+        seed_cmd = [py, "-m", "benchmarks.portal_load", "--seed", str(args.users)]
+        subprocess.run(seed_cmd, env=env, cwd=REPO, check=True)
     bind = f"127.0.0.1:{PORT}"
     server = subprocess.Popen(
         [py, "-m", "gunicorn", "config.wsgi", "-b", bind, "-w", str(args.workers),
-         "-k", "gthread", "--threads", "4", "--keep-alive", "10", "--log-level", "warning"],
+         "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "75",
+         "--log-level", "warning"],
         env=env, cwd=REPO,
     )  # fmt: skip
     try:
         _wait_up(f"http://{bind}/healthz")
+        _warm_up(f"http://{bind}", json.loads(CREDS.read_text()), 10 * args.workers)
         prefix = OUT / "locust"
+        load0, machine0 = os.getloadavg(), _machine_busy()
+        cpu1, server0 = _children_cpu_s(), _tree_cpu_s(server.pid)
+        postgres0 = _postgres_cpu(env["DATABASE_URL"])
         subprocess.run(
-            [py, "-m", "locust", "-f", str(Path(__file__)), "--headless", "-u", str(args.users),
+            [py, "-m", "locust", "-f", str(REPO / "benchmarks" / "portal_locust.py"),
+             SCENARIOS[args.scenario], "--headless", "-u", str(args.users),
              "-r", "20", "-t", f"{args.seconds}s", "--host", f"http://{bind}",
              "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
             env=env, cwd=REPO, check=False,
         )  # fmt: skip
-        summary = {
-            "users": args.users,
-            "seconds": args.seconds,
-            "gunicorn": {"workers": args.workers, "threads": 4, "keep_alive_s": 10},
-            "load_average_after": os.getloadavg(),
-            "pages": _stats(prefix),
-        }
+        locust_cpu = _children_cpu_s() - cpu1
+        machine1 = _machine_busy()
+        postgres_cpu = _postgres_cpu(env["DATABASE_URL"]) - postgres0
+        server_cpu = _tree_cpu_s(server.pid) - server0
+        pages = _stats(prefix)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    requests = pages.get("Aggregated", {}).get("requests", 0) or 1
+    busy, total = machine1[0] - machine0[0], machine1[1] - machine0[1]
+    summary = {
+        "scenario": args.scenario,
+        "users": args.users,
+        "seconds": args.seconds,
+        "gunicorn": {"workers": args.workers, "threads": args.threads, "keep_alive_s": 75},
+        "load_average_before": load0,
+        "load_average_after": os.getloadavg(),
+        "cpu_s": {
+            "locust": round(locust_cpu, 1),
+            "gunicorn": round(server_cpu, 1),
+            "postgres": round(postgres_cpu, 1),
+        },
+        "cpu_ms_per_request": {
+            "locust": round(locust_cpu * 1000 / requests, 2),
+            "gunicorn": round(server_cpu * 1000 / requests, 2),
+            "postgres": round(postgres_cpu * 1000 / requests, 2),
+        },
+        "machine_busy_percent": round(100 * busy / total, 1) if total else None,
+        "pages": pages,
+    }
     (REPO / "var" / "bench").mkdir(parents=True, exist_ok=True)
-    (REPO / "var" / "bench" / "portal_load.json").write_text(json.dumps(summary, indent=2))
+    out = REPO / "var" / "bench" / f"portal_load-{args.scenario}.json"
+    out.write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
 
 

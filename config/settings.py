@@ -33,6 +33,10 @@ if not SECRET_KEY:
         # A guessable key in production would let anyone forge sessions and password resets.
         raise ImproperlyConfigured("FAIRSPEED_ENV=production needs SECRET_KEY in the environment.")
     SECRET_KEY = dev_secret_key(VAR_DIR)
+# The key of the portal PINs' HMAC (enforcement.cases.numbers): kept out of the database,
+# so a leaked database allows no offline PIN search. Unset, it is derived from SECRET_KEY;
+# set it apart so that rotating SECRET_KEY does not void the PINs of mailed notices.
+PORTAL_PIN_KEY = envstr("PORTAL_PIN_KEY", "")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -147,13 +151,23 @@ USE_TZ = True
 CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": envstr("CACHE_URL", ""),
         }
         if envstr("CACHE_URL", "")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Sessions live in the shared cache when there is one (Redis): a resident's case page
+# then costs no session query. The session is still the only key to a case; a cache
+# that loses it costs a new look-up, not a case. SESSION_ENGINE overrides the choice.
+SESSION_ENGINE = envstr(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cache"
+    if envstr("CACHE_URL", "")
+    else "django.contrib.sessions.backends.db",
+)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -54,8 +54,9 @@ def retention_purge_task() -> dict[str, object]:
 @shared_task(name="enforcement.notices_sweep", acks_late=True)
 def notices_sweep_task() -> dict[str, int]:
     from enforcement.cases.mailing import notices_sweep
+    from enforcement.portal.nomination_sweep import nominations_sweep
 
-    return asdict(notices_sweep())
+    return {**asdict(notices_sweep()), "nominations_unanswered": nominations_sweep()}
 
 
 @shared_task(name="enforcement.portal_reminders", acks_late=True)

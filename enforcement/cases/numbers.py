@@ -6,11 +6,12 @@ every single-digit error *and* every swap of two adjacent digits (Luhn misses 09
 so the portal can refuse a mistyped number before any database query.
 
 A PIN is eight characters from an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z,
-5/S, 8/B), and only its hash is stored.
+5/S, 8/B), and only its keyed hash is stored.
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -78,14 +79,29 @@ def notice_number_display(number: str) -> str:
 
 
 class PinHasher(PBKDF2PasswordHasher):
-    """PBKDF2 with fewer rounds than a password (2026-12-06): a PIN only ever opens a
-    notice together with its unguessable number, and the portal rate-limits attempts;
-    a mailing batch of thousands must not spend half a second per PIN. 20,000 rounds
-    cost ~6 ms here (60,000 cost 19 ms and held a 1,000-notice batch under 20/s);
-    an offline search of all 25^8 PINs for one leaked hash still costs ~3e15 rounds."""
+    """The PIN hash of notices mailed before 2026-12-06 (PBKDF2, 20,000 rounds): still
+    verified, and replaced by the keyed hash on the next successful look-up."""
 
     algorithm = "fairspeed_pin_pbkdf2"
     iterations = 20_000
+
+
+PIN_HMAC = "fairspeed_pin_hmac"
+
+
+def _pin_key() -> bytes:
+    """The PIN key lives in settings (the environment), never in the database. Without
+    ``PORTAL_PIN_KEY`` it is derived from ``SECRET_KEY`` under its own label."""
+    from django.conf import settings
+
+    own: str = getattr(settings, "PORTAL_PIN_KEY", "")
+    if own:
+        return own.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"fairspeed.portal.pin", "sha256").digest()
+
+
+def _pin_mac(pin: str, salt: str) -> str:
+    return hmac.new(_pin_key(), f"{salt}:{pin}".encode(), "sha256").hexdigest()
 
 
 def pin_new() -> str:
@@ -93,11 +109,25 @@ def pin_new() -> str:
 
 
 def pin_hash(pin: str) -> str:
-    return PinHasher().encode(pin_normalise(pin), PinHasher().salt())
+    """A keyed HMAC-SHA256 of the PIN with a random salt (decided 2026-12-06, see
+    docs/portal.md): without the key a leaked database allows no offline search at all."""
+    salt = secrets.token_hex(8)
+    return f"{PIN_HMAC}${salt}${_pin_mac(pin_normalise(pin), salt)}"
+
+
+def pin_is_legacy(encoded: str) -> bool:
+    return encoded.startswith(PinHasher.algorithm + "$")
 
 
 def pin_check(pin: str, encoded: str) -> bool:
-    return bool(encoded) and PinHasher().verify(pin_normalise(pin), encoded)
+    """Whether ``pin`` is the one ``encoded`` was made from (keyed or legacy PBKDF2)."""
+    if pin_is_legacy(encoded):
+        return bool(PinHasher().verify(pin_normalise(pin), encoded))
+    algorithm, _, rest = encoded.partition("$")
+    salt, _, digest = rest.partition("$")
+    if algorithm != PIN_HMAC or not salt or not digest:
+        return False
+    return hmac.compare_digest(_pin_mac(pin_normalise(pin), salt), digest)
 
 
 def pin_normalise(pin: str) -> str:

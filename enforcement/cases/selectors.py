@@ -107,10 +107,11 @@ class GateCheck:
 
 
 def case_gate_record(violation: Violation) -> dict[str, Any]:
-    """The policy gate's checks and facts as recorded when the violation arrived."""
+    """The policy gate's checks and facts as recorded when the violation arrived (for a
+    case reissued to a named driver: the original's, recorded with the reissue)."""
     event = (
         AuditEvent.objects.filter(
-            action="violation.recorded",
+            action__in=["violation.recorded", "violation.reissued"],
             object_type="enforcement.violation",
             object_id=str(violation.pk),
         )

@@ -135,6 +135,17 @@ class Nomination(models.Model):
     signed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField()
     statement_sha256 = models.CharField(max_length=64)
+    # Set when the named driver had not answered the reissued notice in the rule set's
+    # time (``nomination.answer_days``); ``returned`` is the new notice to the owner
+    # when the rule set returns the case (empty: the case stays with the driver).
+    unanswered_on = models.DateField(null=True, blank=True)
+    returned = models.OneToOneField(
+        "enforcement.Notice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returned_from",
+    )
 
     def __str__(self) -> str:
         return f"notice {self.notice_id} reissued as {self.reissued_id}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from enforcement.cases.guards import TransitionError
 from enforcement.cases.issue import notice_issue
+from enforcement.cases.selectors import case_gate_record
 from enforcement.models import Notice, OwnerRecord, Violation, ViolationStatus
 from enforcement.portal.models import Contest, Nomination, PaymentStatus
 from enforcement.portal.payments import RESIDENT
@@ -48,6 +50,57 @@ COPIED = [
     "approved_at",
     "warning_only",
 ]
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    address: str
+    email: str = ""
+    language: str = ""  # empty: the notice's
+
+
+def violation_reissue(
+    original: Violation, notice: Notice, *, owner: Owner, reason: str, actor_label: str = RESIDENT
+) -> Notice:
+    """A new violation row copying ``original``'s measurement, evidence and approvals,
+    owned by ``owner``, with a new notice. The policy gate is not run again: its decision
+    on ``original`` is recorded for the copy (``violation.reissued``, in the gate's own
+    terms), so the copy's case file shows the gate's checks and why they were not rerun.
+    ``violation.recorded`` stays one event per measurement (tallies and the equity dry
+    run count those)."""
+    copy = Violation.objects.create(
+        event_id=uuid.uuid4(),
+        status=S.OWNER_FOUND,
+        status_reason=reason,
+        **{name: getattr(original, name) for name in COPIED},
+    )
+    OwnerRecord.objects.create(
+        violation=copy,
+        source="driver nomination" if actor_label == RESIDENT else "returned to the owner",
+        plate=notice.plate,
+        name=owner.name.strip(),
+        address=owner.address.strip(),
+        email=owner.email.strip(),
+        language=owner.language or notice.language,
+        looked_up_at=timezone.now(),
+    )
+    gate = case_gate_record(original)
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action="violation.reissued",
+        obj=copy,
+        reason=f"{reason}; the policy gate's decision on violation {original.pk} stands "
+        "(same measurement, evidence and approvals), so the gate was not run again",
+        details={
+            **{key: gate.get(key) for key in ("outcome", "checks", "judgement", "facts")},
+            "reissued_from": original.pk,
+            "notice": notice.pk,
+            "gate_rerun": False,
+        },
+    )
+    return notice_issue(copy)
 
 
 def _statement_digest(statement: str, signed_name: str, signed_at: str) -> str:
@@ -83,23 +136,12 @@ def driver_nominate(
         original = Violation.objects.select_for_update(of=("self",)).get(pk=notice.violation_id)
         _check(notice, original)
         now = timezone.now()
-        copy = Violation.objects.create(
-            event_id=uuid.uuid4(),
-            status=S.OWNER_FOUND,
-            status_reason=f"reissued to the driver named on notice {notice.number}",
-            **{name: getattr(original, name) for name in COPIED},
+        reissued = violation_reissue(
+            original,
+            notice,
+            owner=Owner(driver_name, driver_address, driver_email),
+            reason=f"reissued to the driver named on notice {notice.number}",
         )
-        OwnerRecord.objects.create(
-            violation=copy,
-            source="driver nomination",
-            plate=notice.plate,
-            name=driver_name.strip(),
-            address=driver_address.strip(),
-            email=driver_email.strip(),
-            language=notice.language,
-            looked_up_at=now,
-        )
-        reissued = notice_issue(copy)
         original.status = S.CLOSED
         original.status_reason = f"driver named; reissued as notice {reissued.number}"
         original.closed_at = now
@@ -125,7 +167,7 @@ def driver_nominate(
             details={
                 "nomination": nomination.pk,
                 "reissued_notice": reissued.pk,
-                "violation": copy.pk,
+                "violation": reissued.violation_id,
                 "statement_sha256": nomination.statement_sha256,
             },
         )

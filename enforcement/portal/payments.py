@@ -13,17 +13,18 @@ import secrets
 import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from enforcement.cases.guards import Actor, TransitionError, require_role, require_state
 from enforcement.models import Notice, NoticeKind, Violation, ViolationStatus
 from enforcement.portal.models import Payment, PaymentStatus
-from enforcement.portal.relief_models import PaymentPlan, ReliefRequest, ReliefStatus
+from enforcement.portal.relief_models import ReliefRequest, ReliefStatus
 from enforcement.portal.rules import portal_rules
 from policy.audit import audit_record
 
@@ -95,20 +96,32 @@ def payment_key_new() -> str:
     return secrets.token_urlsafe(24)
 
 
+# The notice's one-to-one portal records: the case page loads them with the notice.
+ONE_TO_ONE = ("relief", "plan", "service", "nomination", "contest")
+
+
+def one_to_one(obj: models.Model, name: str) -> Any:
+    """``obj``'s one-to-one ``name`` record or None (no query when it was loaded with it)."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def notice_reduced_fine(notice: Notice) -> Decimal:
     """The fine after any income-based reduction a clerk granted."""
     if notice.kind != NoticeKind.CITATION or notice.fine_amount is None:
         return Decimal(0)
-    relief = ReliefRequest.objects.filter(notice=notice, status=ReliefStatus.GRANTED).first()
-    percent = relief.percent if relief is not None else 0
+    relief: ReliefRequest | None = one_to_one(notice, "relief")
+    percent = relief.percent if relief is not None and relief.status == ReliefStatus.GRANTED else 0
     return (notice.fine_amount * (100 - percent) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def notice_amount_due(notice: Notice) -> Decimal:
     """What a single payment would settle now: nothing once paid or under a plan."""
-    if notice.payments.filter(status=PaymentStatus.CAPTURED).exists():
+    if any(p.status == PaymentStatus.CAPTURED for p in notice.payments.all()):
         return Decimal(0)
-    if PaymentPlan.objects.filter(notice=notice).exists():
+    if one_to_one(notice, "plan") is not None:
         return Decimal(0)  # paid by instalments instead
     return notice_reduced_fine(notice)
 

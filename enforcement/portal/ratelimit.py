@@ -36,11 +36,14 @@ def _key(limit: Limit, subject: str, part: str) -> str:
 
 
 def lockout_until(checks: list[tuple[Limit, str]]) -> dt.datetime | None:
-    """The latest time any of these subjects stays locked out, or None."""
+    """The latest time any of these subjects stays locked out, or None (one cache call)."""
+    keys = [
+        (_key(limit, subject, "count"), _key(limit, subject, "start")) for limit, subject in checks
+    ]
+    found = cache.get_many([key for pair in keys for key in pair])
     until: dt.datetime | None = None
-    for limit, subject in checks:
-        count = cache.get(_key(limit, subject, "count"), 0)
-        started = cache.get(_key(limit, subject, "start"))
+    for (limit, _subject), (count_key, start_key) in zip(checks, keys, strict=True):
+        count, started = found.get(count_key, 0), found.get(start_key)
         if count >= limit.failures and started is not None:
             end = dt.datetime.fromtimestamp(started, tz=dt.UTC) + limit.window
             if end > timezone.now() and (until is None or end > until):

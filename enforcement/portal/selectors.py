@@ -4,11 +4,13 @@ the camera is there, the timeline and the deadlines ahead."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ from enforcement.cases.terms import SCHEDULES
 from enforcement.models import Notice, Violation
 from enforcement.portal.forms import HearingForm
 from enforcement.portal.models import Contest, ContestStatus, Payment, PaymentStatus
-from enforcement.portal.payments import notice_amount_due
+from enforcement.portal.payments import ONE_TO_ONE, notice_amount_due, one_to_one
 from enforcement.portal.rules import portal_rules
 from policy.models import PlacementProposal, PlacementStatus
 from policy.presets import MPH, preset_for
@@ -83,7 +85,7 @@ class TimelineEntry:
 class ResidentCase:
     notice: Notice
     violation: Violation
-    evidence: list[str]
+    evidence: list[EvidenceLink]
     measurement: Measurement
     certificate: CalibrationCertificate | None
     self_test: SelfTest | None
@@ -110,6 +112,21 @@ class ResidentCase:
         return notice_number_display(self.notice.number)
 
 
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One photo on the case page; ``version`` makes its URL differ from every other
+    case's photo, so a browser's private cache never shows one case's photo on another."""
+
+    role: str
+    version: str
+
+
+def evidence_version(violation: Violation, name: str) -> str:
+    files = violation.evidence_manifest.get("files", []) if violation.evidence_manifest else []
+    digest = next((f.get("sha256", "") for f in files if f.get("name") == name), "")
+    return hashlib.sha256(f"{violation.event_id}/{name}/{digest}".encode()).hexdigest()[:16]
+
+
 def portal_evidence_files(violation: Violation) -> dict[str, str]:
     """The evidence a resident may open, by role; nothing once purged."""
     if violation.evidence_purged_at is not None or not violation.evidence_dir:
@@ -118,9 +135,8 @@ def portal_evidence_files(violation: Violation) -> dict[str, str]:
     return {role: files[role] for role in EVIDENCE_ROLES if role in files}
 
 
-def _measurement(violation: Violation, units: str) -> Measurement:
+def _measurement(violation: Violation, units: str, threshold: float) -> Measurement:
     factor = MPH if units == "mph" else 1.0
-    threshold = preset_for(violation.camera.site.jurisdiction).threshold_kmh
     return Measurement(
         units=units,
         speed=violation.speed_kmh / factor,
@@ -137,28 +153,49 @@ def _local_day(violation: Violation) -> dt.date:
     return violation.measured_at.astimezone(tz).date()
 
 
-def _device_records(
-    violation: Violation,
-) -> tuple[CalibrationCertificate | None, SelfTest | None, PlacementProposal | None]:
+@dataclass(frozen=True)
+class CaseRecords:
+    """What the case page shows about the camera and the rules, the same for every
+    visit: cached per violation (``RECORDS_CACHE_S``), so a busy portal does not ask
+    for it on every page."""
+
+    certificate: CalibrationCertificate | None
+    self_test: SelfTest | None
+    placement: PlacementProposal | None
+    threshold_kmh: float
+    ruleset_source: str
+
+
+RECORDS_CACHE_S = 600
+
+
+def _case_records(violation: Violation, ruleset: str) -> CaseRecords:
     day, camera = _local_day(violation), violation.camera
-    certificate = (
-        camera.certificates.filter(valid_from__lte=day, valid_until__gte=day)
+    schedule = SCHEDULES.get(ruleset)
+    return CaseRecords(
+        certificate=camera.certificates.filter(valid_from__lte=day, valid_until__gte=day)
         .order_by("-valid_from")
-        .first()
-    )
-    self_test = (
-        camera.self_tests.filter(ran_at__lte=violation.measured_at, ran_at__date__gte=day)
+        .first(),
+        self_test=camera.self_tests.filter(ran_at__lte=violation.measured_at, ran_at__date__gte=day)
         .order_by("-ran_at")
-        .first()
-    )
-    placement = (
-        PlacementProposal.objects.filter(
+        .first(),
+        placement=PlacementProposal.objects.filter(
             site=camera.site, status=PlacementStatus.APPROVED, active_from__lte=day
         )
         .order_by("-active_from")
-        .first()
+        .first(),
+        threshold_kmh=preset_for(camera.site.jurisdiction).threshold_kmh,
+        ruleset_source=schedule.source if schedule else preset_for(ruleset).source,
     )
-    return certificate, self_test, placement
+
+
+def case_records(violation: Violation, ruleset: str) -> CaseRecords:
+    key = f"portal:case-records:{violation.pk}:{ruleset}"
+    records: CaseRecords | None = cache.get(key)
+    if records is None:
+        records = _case_records(violation, ruleset)
+        cache.set(key, records, RECORDS_CACHE_S)
+    return records
 
 
 def notice_deadlines(notice: Notice, today: dt.date | None = None) -> list[Deadline]:
@@ -195,17 +232,21 @@ def _timeline(notice: Notice, v: Violation, payments: list[Payment]) -> list[Tim
 
 
 def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
-    notice = Notice.objects.select_related("violation__camera__site", "violation__calibration").get(
-        pk=notice_id
+    notice = (
+        Notice.objects.select_related(
+            "violation__camera__site", "violation__calibration", *ONE_TO_ONE
+        )
+        .prefetch_related("payments", "contest__documents")
+        .get(pk=notice_id)
     )
     v = notice.violation
     schedule = SCHEDULES.get(notice.ruleset)
     units = schedule.units if schedule else "km/h"
-    certificate, self_test, placement = _device_records(v)
+    records = case_records(v, notice.ruleset)
     payments = list(notice.payments.all())
     due = notice_amount_due(notice)
     rules = portal_rules(notice.ruleset)
-    contest = Contest.objects.filter(notice=notice).prefetch_related("documents").first()
+    contest = one_to_one(notice, "contest")
     contest_last = notice.deadlines.get("contest")
     open_for_contest = v.status == "notice_mailed" or (
         v.status == "closed" and v.status_reason == "paid" and rules.pay_keeps_contest
@@ -238,18 +279,21 @@ def resident_case(notice_id: int, today: dt.date | None = None) -> ResidentCase:
         appeal=rules.appeal,
         notice=notice,
         violation=v,
-        evidence=list(portal_evidence_files(v)),
-        measurement=_measurement(v, units),
-        certificate=certificate,
-        self_test=self_test,
-        placement=placement,
-        ruleset_source=schedule.source if schedule else preset_for(notice.ruleset).source,
+        evidence=[
+            EvidenceLink(role, evidence_version(v, name))
+            for role, name in portal_evidence_files(v).items()
+        ],
+        measurement=_measurement(v, units, records.threshold_kmh),
+        certificate=records.certificate,
+        self_test=records.self_test,
+        placement=records.placement,
+        ruleset_source=records.ruleset_source,
         deadlines=notice_deadlines(notice, today),
         timeline=_timeline(notice, v, payments),
         payments=payments,
         amount_due=due,
         can_pay=due > 0 and v.status == "notice_mailed",
-        pay_keeps_contest=portal_rules(notice.ruleset).pay_keeps_contest,
+        pay_keeps_contest=rules.pay_keeps_contest,
     )
 
 

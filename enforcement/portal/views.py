@@ -12,9 +12,9 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.files.storage import storages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from enforcement.models import Notice
 from enforcement.portal.forms import LookupForm, PayForm
 from enforcement.portal.lookup import RESIDENT, LookupOutcome, notice_lookup
 from enforcement.portal.payments import payment_key_new, payment_record
-from enforcement.portal.selectors import portal_evidence_files, resident_case
+from enforcement.portal.selectors import evidence_version, portal_evidence_files, resident_case
 from policy.audit import audit_record
 
 SESSION_NOTICE = "portal_notice"
@@ -78,9 +78,15 @@ def portal_case(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/portal/case.html", {"case": case})
 
 
-@never_cache
+# A photo never changes under its URL (the URL carries its digest): the resident's own
+# browser may keep it for a while, no shared cache may (private), and leaving the case
+# clears it (Clear-Site-Data).
+EVIDENCE_CACHE_CONTROL = "private, max-age=3600"
+
+
 def portal_evidence(request: HttpRequest, role: str) -> FileResponse:
-    """One evidence file of the notice the browser session opened; every opening is audited."""
+    """One evidence file of the notice the browser session opened, its stored bytes as
+    they are; every opening that reaches the server is audited."""
     notice_id = _opened(request)
     if notice_id is None:
         raise Http404
@@ -88,21 +94,25 @@ def portal_evidence(request: HttpRequest, role: str) -> FileResponse:
     name = portal_evidence_files(notice.violation).get(role)
     if name is None:
         raise Http404
+    version = evidence_version(notice.violation, name)
+    if request.GET.get("v", version) != version:
+        raise Http404
     try:
         handle = storages["evidence"].open(f"{notice.violation.evidence_dir}/{name}", "rb")
     except FileNotFoundError:
         raise Http404 from None
-    with transaction.atomic():
-        audit_record(
-            actor=None,
-            actor_label=RESIDENT,
-            action="notice.evidence_viewed",
-            obj=notice,
-            details={"file": name, "role": role, "violation": notice.violation_id},
-        )
+    audit_record(  # its own transaction
+        actor=None,
+        actor_label=RESIDENT,
+        action="notice.evidence_viewed",
+        obj=notice,
+        details={"file": name, "role": role, "violation": notice.violation_id},
+    )
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = EVIDENCE_CACHE_CONTROL
+    response["ETag"] = f'"{version}"'
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 
@@ -145,4 +155,6 @@ def portal_pay(request: HttpRequest) -> HttpResponse:
 def portal_leave(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     messages.info(request, _("You have closed your case in this browser."))
-    return redirect("public:portal")
+    response = redirect("public:portal")
+    response["Clear-Site-Data"] = '"cache"'  # the case's photos in this browser's cache
+    return response

@@ -135,6 +135,20 @@ class Deadlines(Rule, frozen=True, kw_only=True):
     community_service_days: PosInt | None = None
 
 
+NoAnswer = Literal["return_to_owner", "stays_with_driver"]
+
+
+class DriverNomination(Rule, frozen=True, kw_only=True):
+    """Naming the driver: the owner's signed statement reissues the notice to the named
+    driver. When that driver has not answered (paid, contested, asked for relief or a
+    plan) ``answer_days`` after the reissued notice's mailing, ``if_no_answer`` decides:
+    the case returns to the owner with a new notice, or stays with the driver (who then
+    defaults like any other recipient)."""
+
+    answer_days: PosInt
+    if_no_answer: NoAnswer
+
+
 class Retention(Rule, frozen=True, kw_only=True):
     kind: RecordKind
     days: NonNegInt
@@ -166,6 +180,7 @@ class RuleSet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     relief: tuple[ReliefTier, ...] = ()
     payment_plan: PaymentPlan | None = None
     deadlines: Deadlines
+    nomination: DriverNomination | None = None  # None: the case stays with the driver
     retention: tuple[Retention, ...]
     quality: Quality
     not_encoded: tuple[str, ...] = ()  # what the program does that this file cannot express

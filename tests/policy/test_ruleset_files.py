@@ -27,6 +27,22 @@ def test_every_rule_of_a_real_preset_cites_its_source(code: str) -> None:
     assert ruleset.not_encoded, "a real preset says what it does not encode"
 
 
+@pytest.mark.parametrize("code", [*REAL, "demo"])
+def test_every_preset_says_what_happens_when_a_named_driver_does_not_answer(code: str) -> None:
+    rule = ruleset_preset(code).nomination
+    assert rule is not None and rule.answer_days > 0 and rule.source.strip()
+    assert rule.if_no_answer in ("return_to_owner", "stays_with_driver")
+    # No anchor names this rule for a real program: each says so rather than guess.
+    assert rule.unverified or code == "demo"
+
+
+def test_a_rule_set_without_a_nomination_rule_still_loads() -> None:
+    text = ruleset_file("nyc").read_text()
+    start = text.index("[nomination]")
+    without = text[:start] + text[text.index("[[retention]]", start) :]
+    assert ruleset_decode_toml(without, origin="nyc").nomination is None
+
+
 def test_the_chicago_contest_window_is_marked_unverified_as_the_anchors_mark_it() -> None:
     assert ruleset_preset("chicago").deadlines.unverified
 

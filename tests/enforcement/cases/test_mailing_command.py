@@ -64,4 +64,9 @@ def test_a_reviewer_or_a_bad_date_is_refused(people: dict[str, User]) -> None:
 
 
 def test_the_beat_task_runs_the_sweep_and_reports_counts(db: None) -> None:
-    assert notices_sweep_task.run() == {"emailed": 0, "defaulted": 0, "closed": 0}
+    assert notices_sweep_task.run() == {
+        "emailed": 0,
+        "defaulted": 0,
+        "closed": 0,
+        "nominations_unanswered": 0,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -88,3 +89,33 @@ def test_each_deadline_runs_to_its_last_day(mailed: Any, today: dt.date, left: i
     deadlines = notice_deadlines(m.notice, today)
     assert {d.name for d in deadlines} == {"pay", "relief", "nominate", "contest"}
     assert all(d.last_day == dt.date(2027, 3, 31) and d.days_left == left for d in deadlines)
+
+
+def test_a_photo_may_be_kept_by_the_residents_browser_but_by_no_shared_cache(
+    mailed: Any,
+) -> None:
+    client = opened(mailed())
+    page = client.get("/portal/case/").content.decode()
+    src = re.search(r'src="(/portal/case/evidence/entry/\?v=[0-9a-f]{16})"', page)
+    assert src is not None
+    response = client.get(src.group(1))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=3600"
+    assert "Cookie" in response["Vary"] and response["ETag"]
+
+
+def test_each_cases_photo_has_its_own_url_and_another_version_opens_nothing(
+    mailed: Any,
+) -> None:
+    mine, theirs = opened(mailed(plate="ABC123")), opened(mailed(plate="XYZ789"))
+    my_src = re.search(r'src="([^"]*entry/\?v=[^"]+)"', mine.get("/portal/case/").content.decode())
+    their_src = re.search(
+        r'src="([^"]*entry/\?v=[^"]+)"', theirs.get("/portal/case/").content.decode()
+    )
+    assert my_src and their_src and my_src.group(1) != their_src.group(1)
+    assert mine.get(their_src.group(1)).status_code == 404
+
+
+def test_closing_the_case_clears_this_browsers_cached_photos(mailed: Any) -> None:
+    client = opened(mailed())
+    assert client.post("/portal/leave/")["Clear-Site-Data"] == '"cache"'

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from enforcement.cases import numbers
 from enforcement.cases.numbers import notice_number_display, notice_number_new
+from enforcement.models import Notice
 from enforcement.portal import lookup, ratelimit
 from policy.models import AuditEvent
 
@@ -63,32 +66,81 @@ def test_a_wrong_plate_a_wrong_pin_and_an_unknown_number_get_the_same_answer(
     assert answers == [(200, True)] * 4
 
 
-def test_an_unknown_number_costs_the_same_hash_work_as_a_known_one(
-    mailed: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def hash_work(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[int, int]]]:
+    """(keyed HMACs, PBKDF2 verifications) one look-up spends: counted, not timed (a
+    timing assertion fails on a busy machine); a skipped hash would be a path with none."""
+    spent = {"hmac": 0, "pbkdf2": 0}
+    real_mac, real_verify = numbers._pin_mac, numbers.PinHasher.verify
+
+    def counting_mac(pin: str, salt: str) -> str:
+        spent["hmac"] += 1
+        return real_mac(pin, salt)
+
+    def counting_verify(self: Any, password: str, encoded: str) -> bool:
+        spent["pbkdf2"] += 1
+        return bool(real_verify(self, password, encoded))
+
+    monkeypatch.setattr(numbers, "_pin_mac", counting_mac)
+    monkeypatch.setattr(numbers.PinHasher, "verify", counting_verify)
+    lookup.legacy_hashes_remain.cache_clear()
+    lookup._dummy_hash()
+
+    def look_up_counting(number: str, **fields: str) -> tuple[int, int]:
+        cache.clear()  # the look-up itself, not the lock-out
+        spent.update(hmac=0, pbkdf2=0)
+        look_up(Client(), number, **fields)
+        return spent["hmac"], spent["pbkdf2"]
+
+    yield look_up_counting
+    lookup.legacy_hashes_remain.cache_clear()
+
+
+def test_every_look_up_spends_one_keyed_hash_whatever_it_finds(
+    mailed: Any, hash_work: Callable[..., tuple[int, int]]
 ) -> None:
     m = mailed()
     unknown = notice_number_new()
-    verified: list[str] = []
-    real_verify = lookup.PinHasher.verify
+    assert hash_work(m.number, pin="AAAAAAAA") == (1, 0)
+    assert hash_work(unknown, pin="AAAAAAAA") == (1, 0)
+    assert hash_work(unknown, plate="ABC123") == (1, 0)
+    assert hash_work(m.number, plate="WRONG1") == (1, 0)
+    assert hash_work(m.number, pin=m.pin) == (1, 0)
+    assert hash_work(m.number, plate="ABC123") == (1, 0)
 
-    def counting_verify(self: Any, password: str, encoded: str) -> bool:
-        verified.append(encoded)
-        return bool(real_verify(self, password, encoded))
 
-    monkeypatch.setattr(lookup.PinHasher, "verify", counting_verify)
+def test_while_old_pbkdf2_hashes_remain_every_failure_also_spends_one(
+    mailed: Any, hash_work: Callable[..., tuple[int, int]]
+) -> None:
+    m, old = mailed(), mailed(plate="XYZ789")
+    legacy = numbers.PinHasher().encode(old.pin, numbers.PinHasher().salt())
+    Notice.objects.filter(pk=old.notice.pk).update(pin_hash=legacy)
+    unknown = notice_number_new()
+    assert hash_work(old.number, pin="AAAAAAAA") == (1, 1)
+    assert hash_work(m.number, pin="AAAAAAAA") == (1, 1)
+    assert hash_work(unknown, pin="AAAAAAAA") == (1, 1)
+    assert hash_work(unknown, plate="ABC123") == (1, 1)
+    assert hash_work(m.number, plate="WRONG1") == (1, 1)
+    assert hash_work(m.number, plate="ABC123") == (1, 0)
 
-    def hashes(number: str, **fields: str) -> int:
-        cache.clear()  # the look-up itself, not the lock-out
-        verified.clear()
-        look_up(Client(), number, **fields)
-        return len(verified)
 
-    # Exactly one PBKDF2 verification on every path (counted, not timed: a timing
-    # assertion fails on a busy machine); a skipped hash would be a path with none.
-    assert hashes(m.number, pin="AAAAAAAA") == 1
-    assert hashes(unknown, pin="AAAAAAAA") == 1
-    assert hashes(unknown, plate="ABC123") == 1
-    assert hashes(m.number, plate="WRONG1") == 1
+def test_an_old_pbkdf2_pin_still_opens_its_notice_and_is_replaced_by_a_keyed_hash(
+    mailed: Any, hash_work: Callable[..., tuple[int, int]]
+) -> None:
+    old = mailed()
+    legacy = numbers.PinHasher().encode(old.pin, numbers.PinHasher().salt())
+    Notice.objects.filter(pk=old.notice.pk).update(pin_hash=legacy)
+    # One PBKDF2 to verify the old hash, one HMAC to check and one to write the new hash.
+    assert hash_work(old.number, pin=old.pin.lower()) == (2, 1)
+    upgraded = Notice.objects.get(pk=old.notice.pk).pin_hash
+    assert upgraded.startswith("fairspeed_pin_hmac$") and old.pin not in upgraded
+    assert look_up(Client(), old.number, pin=old.pin).status_code == 302
+
+
+def test_a_leaked_pin_hash_cannot_be_checked_without_the_key(mailed: Any, settings: Any) -> None:
+    m = mailed()
+    settings.PORTAL_PIN_KEY = "another deployment's key"
+    assert look_up(Client(), m.number, pin=m.pin).status_code == 200
 
 
 def test_failures_for_one_number_lock_it_out_and_the_page_says_until_when(
