@@ -85,7 +85,11 @@ class MeasurementPipeline:
         self.split_merged = split_merged
         self.calibration = calibration
         self.detector = detector
-        self.tracker = ByteTrackTracker(lost_frames=lost_frames)
+        # A detector may bring its own association thresholds (YOLO's scores are spread
+        # lower than the motion detector's, see ``yolo.TRACKER``).
+        self.tracker = ByteTrackTracker(
+            lost_frames=lost_frames, **getattr(detector, "tracker_thresholds", {})
+        )
         self.observer = observer
         self.timings = StageTimings()
         cfg = speed_config or SpeedConfig()

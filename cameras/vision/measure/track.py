@@ -172,6 +172,7 @@ class ByteTrackTracker:
         low_thresh: float = 0.1,
         new_track_thresh: float = 0.3,
         match_thresh: float = 0.8,
+        fuse_score: bool = True,
     ) -> None:
         from ultralytics.trackers.byte_tracker import BYTETracker
 
@@ -182,7 +183,7 @@ class ByteTrackTracker:
             new_track_thresh=new_track_thresh,
             track_buffer=lost_frames,
             match_thresh=match_thresh,
-            fuse_score=True,
+            fuse_score=fuse_score,
         )
         self._bt = BYTETracker(args)
         self.lost_frames = lost_frames

@@ -242,17 +242,14 @@ class OnnxYolo:
         h, w = image.shape[:2]
         xyxy = np.clip(xyxy, 0.0, [w, h, w, h])  # as ultralytics: boxes end at the edges
         cls = wanted[best[keep]]
-        kept = _nms_per_class(xyxy, score[keep], cls, iou)
+        kept = _nms(xyxy, score[keep], iou)
         return Raw(xyxy[kept].astype(np.float64), score[keep][kept].astype(np.float64), cls[kept])
 
 
-def _nms_per_class(
-    xyxy: FloatArray, scores: FloatArray, cls: NDArray[np.int64], iou: float
-) -> NDArray[np.int64]:
-    """Indices kept by non-maximum suppression within each class (as ultralytics does:
-    a car box does not suppress a truck box)."""
-    offset = cls[:, None].astype(np.float64) * 10_000.0  # classes never overlap
-    boxes = xyxy + offset
-    xywh = np.c_[boxes[:, :2], boxes[:, 2:] - boxes[:, :2]]
+def _nms(xyxy: FloatArray, scores: FloatArray, iou: float) -> NDArray[np.int64]:
+    """Indices kept by non-maximum suppression over every class together: the classes
+    asked for are all vehicles, and one vehicle read as both "car" and "truck" must stay
+    one box (two would look like two vehicles merging, to the tracker)."""
+    xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
     idx = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(float).tolist(), 0.0, iou)
     return np.asarray(idx, dtype=np.int64).reshape(-1)

@@ -1,0 +1,90 @@
+"""YOLO on onnxruntime directly: the int8 weights as float convolutions at any size, the
+same vehicles as through ultralytics, one box per vehicle, and tracks from weak scores."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cameras.vision.errors import DetectorError
+from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.source import FrameSource
+from cameras.vision.measure.track import ByteTrackTracker
+from cameras.vision.measure.yolo import TRACKER, YoloDetector
+from cameras.vision.measure.yolo_onnx import OnnxYolo, _nms, load_graph
+
+DATA = Path(
+    os.environ.get("FAIRSPEED_DATA_DIR", Path(__file__).resolve().parents[3] / "shared/data")
+)
+WEIGHTS = DATA / "yolov8n_int8.onnx"
+CLIP = DATA / "uk_road_cars_go-rknnlite-data.mp4"
+needs_weights = pytest.mark.skipif(not WEIGHTS.exists(), reason="shared YOLO weights not present")
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / area
+
+
+@needs_weights
+def test_the_quantised_graph_becomes_float_convolutions_of_any_size() -> None:
+    import onnx
+
+    graph, names = load_graph(str(WEIGHTS))
+    ops = {n.op_type for n in onnx.load_from_string(graph).graph.node}
+    assert "ConvInteger" not in ops and "DynamicQuantizeLinear" not in ops
+    assert names[2] == "car" and names[7] == "truck"
+    model = OnnxYolo(WEIGHTS, long_side=320)
+    for shape in ((200, 320, 3), (320, 180, 3)):  # landscape and portrait crops
+        found = model.infer(np.full(shape, 114, np.uint8), 0.1, {2, 3, 5, 7})
+        assert found.xyxy.shape[1] == 4
+
+
+@needs_weights
+def test_a_real_frame_gives_the_vehicles_ultralytics_finds() -> None:
+    if not CLIP.exists():
+        pytest.skip("shared traffic clip not present")
+    frame = next(iter(FrameSource(CLIP, max_frames=1))).image
+    direct = YoloDetector(WEIGHTS, imgsz=640).detect(frame)
+    through = YoloDetector(WEIGHTS, imgsz=640, runtime="ultralytics").detect(frame)
+    confident = [d for d in through if d.conf >= 0.4]
+    assert confident
+    for d in confident:
+        best = max(iou(np.array(d.xyxy), np.array(o.xyxy)) for o in direct)
+        assert best > 0.9
+
+
+def test_one_vehicle_read_as_car_and_truck_stays_one_box() -> None:
+    boxes = np.array([[100, 100, 200, 180], [101, 99, 201, 181], [300, 100, 380, 160]], float)
+    kept = _nms(boxes, np.array([0.4, 0.3, 0.5]), 0.7)
+    assert sorted(kept.tolist()) == [0, 2]
+
+
+def test_weak_but_steady_yolo_boxes_make_one_track() -> None:
+    tracker = ByteTrackTracker(**TRACKER)  # type: ignore[arg-type]
+    for frame in range(12):
+        x = 100.0 + 6.0 * frame
+        tracker.update(frame, frame / 30, [Detection((x, 100.0, x + 60.0, 150.0), 0.15, "car")])
+    (track,) = tracker.active.values()
+    assert len(track.samples) == 12
+
+
+def test_with_bytetracks_defaults_the_same_boxes_make_no_track() -> None:
+    tracker = ByteTrackTracker()
+    for frame in range(12):
+        x = 100.0 + 6.0 * frame
+        tracker.update(frame, frame / 30, [Detection((x, 100.0, x + 60.0, 150.0), 0.15, "car")])
+    assert not any(len(t.samples) > 1 for t in tracker.active.values())
+
+
+def test_weights_that_are_not_a_model_are_refused_with_the_path(tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-model.onnx"
+    bad.write_bytes(b"\x00garbage")
+    with pytest.raises(DetectorError, match=r"not-a-model\.onnx"):
+        YoloDetector(bad)
