@@ -173,11 +173,11 @@ def _run_kind(kind: RecordKind, as_of: dt.datetime, dry_run: bool, report: Purge
             continue
         last_pk = 0
         while batch := list(due.filter(pk__gt=last_pk).order_by("pk")[:BATCH]):
+            last_pk = batch[-1].pk  # before the purge: a purged upload's row is gone
             with transaction.atomic():
                 files = sum(_purge_one(kind, r, period, ruleset, storage) for r in batch)
             report.files_deleted += files
             report.purged[kind.key] += len(batch)
-            last_pk = batch[-1].pk
 
 
 def _purge_incoming(storage: Storage, now: dt.datetime, dry_run: bool) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.files.storage import Storage
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from enforcement.models import (
     Contest,
@@ -90,7 +90,7 @@ def purge_admin_records(case: Violation, storage: Storage, now: dt.datetime) -> 
     """Blank what a resident wrote and who a nominated driver is; decisions stay."""
     Contest.objects.filter(notice__violation=case).update(statement="", hearing_availability="")
     ReliefRequest.objects.filter(notice__violation=case).update(statement="", monthly_income=0)
-    Nomination.objects.filter(Q(notice__violation=case) | Q(reissued__violation=case)).update(
+    Nomination.objects.filter(notice__violation=case).update(
         driver_name="", driver_address="", driver_email="", statement="", signed_name=""
     )
     case.admin_purged_at = now
