@@ -45,15 +45,15 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, tzinfo=timezone.get_current_timezone())
 
 
-def _key(month: dt.datetime, site_id: int | None, districts: dict[int, str], none: str) -> tuple:
+def _key(
+    month: dt.datetime, site_id: int | None, districts: dict[int, str], none: str
+) -> tuple[str, str]:
     district = districts.get(site_id, none) if site_id is not None else none
     return (f"{month:%Y-%m}", district)
 
 
 def _contests(cells: Cells, districts: dict[int, str], none: str) -> None:
-    refunded = Payment.objects.filter(
-        notice=OuterRef("notice"), status=PaymentStatus.REFUNDED
-    )
+    refunded = Payment.objects.filter(notice=OuterRef("notice"), status=PaymentStatus.REFUNDED)
     rows = (
         Contest.objects.annotate(m=_month("submitted_at"), refunded=Exists(refunded))
         .values("m", "notice__violation__camera__site_id", "status", "refunded")
@@ -100,11 +100,11 @@ def _money(cells: Cells, districts: dict[int, str], none: str) -> None:
         .values("m", "plan__notice__violation__camera__site_id")
         .annotate(n=Count("id"), total=Sum("amount"))
     )
-    for r in instalments:
-        site = r["plan__notice__violation__camera__site_id"]
-        cell = cells[_key(r["m"], site, districts, none)]
-        cell["payments"] += r["n"]
-        cell["collected"] += r["total"] or Decimal(0)
+    for i in instalments:
+        site = i["plan__notice__violation__camera__site_id"]
+        cell = cells[_key(i["m"], site, districts, none)]
+        cell["payments"] += i["n"]
+        cell["collected"] += i["total"] or Decimal(0)
 
 
 def outcome_counts(districts: dict[int, str], unassigned: str) -> Cells:
