@@ -84,7 +84,11 @@ class Violation(models.Model):
 
     class Meta:
         ordering = ["-measured_at"]
-        indexes = [models.Index(fields=["status", "measured_at"], name="violation_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "measured_at"], name="violation_queue_idx"),
+            # Retention asks, per closed case, whether an open case shares its evidence.
+            models.Index(fields=["evidence_dir"], name="violation_evidence_dir_idx"),
+        ]
         permissions = [
             ("review_violation", "Can do the first review of violations"),
             ("approve_violation", "Can give the second approval of violations"),

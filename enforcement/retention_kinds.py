@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import Storage
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from enforcement import retention_records as records
@@ -135,9 +135,10 @@ def _closed_cases() -> QuerySet[Violation]:
         .exclude(pk=OuterRef("pk"))
         .exclude(status=ViolationStatus.CLOSED)
     )
-    return Violation.objects.filter(
+    closed = Violation.objects.filter(
         status=ViolationStatus.CLOSED, closed_at__isnull=False, evidence_purged_at__isnull=True
-    ).exclude(Exists(sharing))
+    )
+    return closed.exclude(~Q(evidence_dir="") & Exists(sharing))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ uploads, payment references and a closed case's administrative details.
 The version is backfilled from each violation's ``violation.recorded`` audit event (its
 stored judgement names the version); a violation without one keeps an empty version and
 is served by the version in force. Deletion-log rows of violations get their case id.
+The evidence folder is indexed: retention asks, per closed case, whether an open case
+still uses its folder.
 """
 
 from django.db import migrations, models
@@ -60,6 +62,10 @@ class Migration(migrations.Migration):
             model_name="deletionrecord",
             name="case_id",
             field=models.PositiveIntegerField(blank=True, db_index=True, null=True),
+        ),
+        migrations.AddIndex(
+            model_name="violation",
+            index=models.Index(fields=["evidence_dir"], name="violation_evidence_dir_idx"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
