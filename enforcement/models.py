@@ -54,6 +54,12 @@ class Violation(models.Model):
     evidence_purged_at = models.DateTimeField(null=True, blank=True)
     # The case's final disposition: retention of its evidence counts from here.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The rule-set version that judged the reading (its retention periods apply); empty
+    # for a reading recorded before versions were kept, which the version in force serves.
+    ruleset_version = models.CharField(max_length=40, blank=True, default="")
+    # When retention erased the closed case's administrative details and payment references.
+    admin_purged_at = models.DateTimeField(null=True, blank=True)
+    payments_purged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=30, choices=ViolationStatus.choices)
     status_reason = models.TextField()
     received_at = models.DateTimeField(auto_now_add=True)
@@ -78,7 +84,11 @@ class Violation(models.Model):
 
     class Meta:
         ordering = ["-measured_at"]
-        indexes = [models.Index(fields=["status", "measured_at"], name="violation_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "measured_at"], name="violation_queue_idx"),
+            # Retention asks, per closed case, whether an open case shares its evidence.
+            models.Index(fields=["evidence_dir"], name="violation_evidence_dir_idx"),
+        ]
         permissions = [
             ("review_violation", "Can do the first review of violations"),
             ("approve_violation", "Can give the second approval of violations"),
@@ -158,6 +168,8 @@ class DeletionRecord(models.Model):
     kind = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=80, db_index=True)
+    # The case the record belonged to (the violation's id; the record itself may be gone).
+    case_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     rule = models.CharField(max_length=300)
     ruleset = models.CharField(max_length=80)
     due_at = models.DateTimeField()

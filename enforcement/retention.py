@@ -6,6 +6,11 @@ checked gone, the row marked, a deletion-log row and an audit event written. A p
 killed halfway leaves every record's row either untouched or done, and the next run
 finishes the rest; running it twice purges nothing twice. A case under an active legal
 hold is never purged.
+
+A record's period is the one set by the rule-set version that judged its case
+(``Violation.ruleset_version``); a case with no recorded version, or one naming a
+version the jurisdiction no longer has, is served by the version in force now, and the
+deletion log says so.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from enforcement.models import DeletionRecord, LegalHold, Violation
@@ -66,16 +72,27 @@ RULESET_KINDS: dict[str, tuple[str, ...]] = {
     "warning_evidence": ("violation_images",),
     "closed_case_evidence": ("violation_images",),
     "dismissed_evidence": ("non_violation",),
+    "contest_documents": ("resident_uploads", "administrative"),
+    "relief_documents": ("resident_uploads", "administrative"),
+    "payment_records": ("payment_records", "administrative"),
+    "administrative_records": ("administrative",),
 }
 
 
-def retention_period(jurisdiction: str, kind: str) -> tuple[Period, str]:
-    """The period of ``kind`` under the jurisdiction's rule set in force now (the city's
-    stored version, else the repository's preset), and the version's name; the default
-    applies where the rule set names no period for the kind."""
-    compiled = rulebook_for(jurisdiction).latest
-    ruleset = compiled.ruleset
+def retention_period(jurisdiction: str, kind: str, version: str = "") -> tuple[Period, str]:
+    """The period of ``kind`` under ``version`` of the jurisdiction's rule set (the
+    city's stored versions, else the repository's preset), and the version's name as the
+    deletion log records it. Without a version, or with one the jurisdiction does not
+    have, the version in force now serves, and the name says so. The default applies
+    where the rule set names no period for the kind."""
+    book = rulebook_for(jurisdiction)
+    compiled = next((c for c in book.versions if version and c.ruleset.version == version), None)
+    ruleset = (compiled or book.latest).ruleset
     label = f"{ruleset.code} {ruleset.version}"
+    if compiled is None and version:
+        label += f" (in force now; {version} not found)"
+    elif compiled is None:
+        label += " (in force now; no version recorded)"
     for name in RULESET_KINDS[kind]:
         rule = next((r for r in ruleset.retention if r.kind == name), None)
         if rule is not None:
@@ -84,59 +101,71 @@ def retention_period(jurisdiction: str, kind: str) -> tuple[Period, str]:
     return DEFAULT_PERIODS[kind], label
 
 
-def _unheld(records: QuerySet[Violation]) -> QuerySet[Violation]:
+def _unheld(kind: RecordKind, records: QuerySet[Any]) -> QuerySet[Any]:
     held = LegalHold.objects.filter(released_at__isnull=True).values("violation_id")
-    return records.exclude(pk__in=held)
+    return records.exclude(**{f"{kind.case}__in" if kind.case else "pk__in": held})
 
 
-def _due(kind: RecordKind, as_of: dt.datetime) -> list[tuple[QuerySet[Violation], Period, str]]:
-    """Per jurisdiction: the records of ``kind`` whose period ran out by ``as_of``."""
+def _due(kind: RecordKind, as_of: dt.datetime) -> list[tuple[QuerySet[Any], Period, str]]:
+    """Per jurisdiction and the rule-set version that judged the case: the records of
+    ``kind`` whose period ran out by ``as_of``."""
     out = []
-    records = kind.candidates()
-    jurisdictions = records.values_list("camera__site__jurisdiction", flat=True).distinct()
-    for jurisdiction in sorted(set(jurisdictions)):
-        period, ruleset = retention_period(jurisdiction, kind.key)
+    jurisdiction_of = kind.on_case("camera__site__jurisdiction")
+    version_of = kind.on_case("ruleset_version")
+    records = kind.candidates().annotate(
+        retention_start=F(kind.start_field), retention_case=F(kind.on_case("id"))
+    )
+    groups = set(records.order_by().values_list(jurisdiction_of, version_of).distinct())
+    for jurisdiction, version in sorted(groups):
+        period, ruleset = retention_period(jurisdiction, kind.key, version)
         cutoff = as_of - dt.timedelta(days=period.days)
         due = records.filter(
-            camera__site__jurisdiction=jurisdiction, **{f"{kind.start_field}__lte": cutoff}
+            **{jurisdiction_of: jurisdiction, version_of: version},
+            **{f"{kind.start_field}__lte": cutoff},
         )
         out.append((due, period, ruleset))
     return out
 
 
 def _purge_one(
-    kind: RecordKind, record: Violation, period: Period, ruleset: str, storage: Storage
+    kind: RecordKind, record: Any, period: Period, ruleset: str, storage: Storage
 ) -> int:
     now = timezone.now()
-    started = getattr(record, kind.start_field)
+    object_type, object_id = record._meta.label_lower, str(record.pk)
+    case = Violation(pk=record.retention_case)  # the audit event names the case
     with transaction.atomic(savepoint=False):
         files = kind.purge(record, storage, now)
         DeletionRecord.objects.create(
             kind=kind.key,
-            object_type=record._meta.label_lower,
-            object_id=str(record.pk),
+            object_type=object_type,
+            object_id=object_id,
+            case_id=case.pk,
             rule=f"{period.days} days: {period.rule}"[:300],
-            ruleset=ruleset,
-            due_at=started + dt.timedelta(days=period.days),
+            ruleset=ruleset[:80],
+            due_at=record.retention_start + dt.timedelta(days=period.days),
             purged_at=now,
             files_deleted=files,
         )
         audit_record(
             actor=None,
             actor_label="retention",
-            action="evidence.purged",
-            obj=record,
+            action=kind.action,
+            obj=case,
             reason=f"{kind.label}: older than {period.days} days ({ruleset})",
-            details={"kind": kind.key, "files_deleted": files},
+            details={
+                "kind": kind.key,
+                "record": f"{object_type}:{object_id}",
+                "files_deleted": files,
+            },
         )
     return files
 
 
 def _run_kind(kind: RecordKind, as_of: dt.datetime, dry_run: bool, report: PurgeReport) -> None:
-    storage = storages["evidence"]
+    storage = storages[kind.storage]
     for due, period, ruleset in _due(kind, as_of):
-        report.held += due.count() - _unheld(due).count()
-        due = _unheld(due)
+        report.held += due.count() - _unheld(kind, due).count()
+        due = _unheld(kind, due)
         report.due[kind.key] += due.count()
         cutoff = as_of - dt.timedelta(days=period.days) - OVERDUE_GRACE
         report.overdue += due.filter(**{f"{kind.start_field}__lte": cutoff}).count()
@@ -144,11 +173,11 @@ def _run_kind(kind: RecordKind, as_of: dt.datetime, dry_run: bool, report: Purge
             continue
         last_pk = 0
         while batch := list(due.filter(pk__gt=last_pk).order_by("pk")[:BATCH]):
+            last_pk = batch[-1].pk  # before the purge: a purged upload's row is gone
             with transaction.atomic():
                 files = sum(_purge_one(kind, r, period, ruleset, storage) for r in batch)
             report.files_deleted += files
             report.purged[kind.key] += len(batch)
-            last_pk = batch[-1].pk
 
 
 def _purge_incoming(storage: Storage, now: dt.datetime, dry_run: bool) -> int:

@@ -1,15 +1,17 @@
 """The kinds of record retention purges, each with its period and how it is purged.
 
-A kind names the rows it may purge (a queryset of records not yet purged), the date
-its period counts from, the jurisdiction whose rule set sets the period, and how one
-record is purged. Kinds of record kept for good (aggregate traffic counts, audit events)
+A kind names the rows it may purge (a queryset of records not yet purged), the path
+from a row to its case (a violation: the case's jurisdiction and the rule-set version
+that judged it set the period), the date its period counts from, and how one record is
+purged. Kinds of record kept for good (aggregate traffic counts, audit events)
 are listed so the retention page states it, and have no purge.
 
 Periods come from the jurisdiction's rule set; where a rule set does not set a period
 for a kind, ``DEFAULT_PERIODS`` applies. Its values are AB 645's (Cal. Veh. Code
 §22426, as summarised in POLICY_ANCHORS.md; the statute's own text is still to be
 checked): non-violation data within 5 business days (5 calendar days here, which is
-never later), violation images 60 days after final disposition.
+never later), violation images 60 days after final disposition, administrative records
+120 days (residents' uploads and payment references are administrative records here).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.storage import Storage
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_noop
 
+from enforcement import retention_records as records
 from enforcement.models import OwnerRecord, Violation, ViolationStatus
 
 
@@ -50,6 +55,26 @@ DEFAULT_PERIODS: dict[str, Period] = {
         5,
         "evidence of a reading a reviewer dismissed: not a violation, so non-violation "
         "data, deleted within 5 business days (AB 645, Veh. Code 22426)",
+    ),
+    "contest_documents": Period(
+        120,
+        "files a resident sent with a contest: administrative records kept 120 days "
+        "after final disposition (AB 645, Veh. Code 22426)",
+    ),
+    "relief_documents": Period(
+        120,
+        "files a resident sent with a relief request: administrative records kept 120 "
+        "days after final disposition (AB 645, Veh. Code 22426)",
+    ),
+    "payment_records": Period(
+        120,
+        "the payment provider's references: administrative records kept 120 days after "
+        "final disposition (AB 645, Veh. Code 22426)",
+    ),
+    "administrative_records": Period(
+        120,
+        "a closed case's statements, nominated driver and relief details: administrative "
+        "records kept 120 days after final disposition (AB 645, Veh. Code 22426)",
     ),
 }
 
@@ -110,18 +135,26 @@ def _closed_cases() -> QuerySet[Violation]:
         .exclude(pk=OuterRef("pk"))
         .exclude(status=ViolationStatus.CLOSED)
     )
-    return Violation.objects.filter(
+    closed = Violation.objects.filter(
         status=ViolationStatus.CLOSED, closed_at__isnull=False, evidence_purged_at__isnull=True
-    ).exclude(Exists(sharing))
+    )
+    return closed.exclude(~Q(evidence_dir="") & Exists(sharing))
 
 
 @dataclass(frozen=True)
 class RecordKind:
     key: str
-    label: str
-    candidates: Callable[[], QuerySet[Violation]]  # records of this kind not yet purged
-    start_field: str  # the period counts from this field
-    purge: Callable[[Violation, Storage, dt.datetime], int]
+    label: str  # marked for translation; the page shows it translated
+    candidates: Callable[[], QuerySet[Any]]  # records of this kind not yet purged
+    start_field: str  # the period counts from this field (a path from the record)
+    purge: Callable[[Any, Storage, dt.datetime], int]
+    case: str = ""  # the path from a record to its violation; empty: the record is one
+    storage: str = "evidence"  # the storage its files are in
+    action: str = "evidence.purged"  # the audit event's action
+
+    def on_case(self, field: str) -> str:
+        """The path from a record of this kind to ``field`` of its case."""
+        return f"{self.case}__{field}" if self.case else field
 
 
 def _violations_with(status: str) -> Callable[[], QuerySet[Violation]]:
@@ -134,30 +167,66 @@ def _violations_with(status: str) -> Callable[[], QuerySet[Violation]]:
 KINDS: list[RecordKind] = [
     RecordKind(
         "rejected_evidence",
-        "Evidence of readings the gate rejected",
+        gettext_noop("Evidence of readings the gate rejected"),
         _violations_with(ViolationStatus.REJECTED),
         "received_at",
         purge_violation_evidence,
     ),
     RecordKind(
         "warning_evidence",
-        "Evidence of warnings",
+        gettext_noop("Evidence of warnings"),
         _violations_with(ViolationStatus.WARNING),
         "received_at",
         purge_violation_evidence,
     ),
     RecordKind(
         "closed_case_evidence",
-        "Evidence and owner details of closed cases",
+        gettext_noop("Evidence and owner details of closed cases"),
         _closed_cases,
         "closed_at",
         purge_closed_case,
     ),
     RecordKind(
         "dismissed_evidence",
-        "Evidence of readings a reviewer dismissed",
+        gettext_noop("Evidence of readings a reviewer dismissed"),
         _violations_with(ViolationStatus.DISMISSED),
         "received_at",
         purge_violation_evidence,
+    ),
+    RecordKind(
+        "contest_documents",
+        gettext_noop("Files residents sent with a contest"),
+        records.contest_documents,
+        f"{records.CONTEST_CASE}__closed_at",
+        records.purge_document,
+        case=records.CONTEST_CASE,
+        storage="portal",
+        action="upload.purged",
+    ),
+    RecordKind(
+        "relief_documents",
+        gettext_noop("Files residents sent with a relief request"),
+        records.relief_documents,
+        f"{records.RELIEF_CASE}__closed_at",
+        records.purge_document,
+        case=records.RELIEF_CASE,
+        storage="portal",
+        action="upload.purged",
+    ),
+    RecordKind(
+        "payment_records",
+        gettext_noop("Payment provider references of closed cases"),
+        records.cases_with_payments,
+        "closed_at",
+        records.purge_payment_records,
+        action="payment_records.purged",
+    ),
+    RecordKind(
+        "administrative_records",
+        gettext_noop("Statements, nominated drivers and relief details of closed cases"),
+        records.cases_with_admin_records,
+        "closed_at",
+        records.purge_admin_records,
+        action="administrative_records.purged",
     ),
 ]

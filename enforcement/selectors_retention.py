@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from cameras.models import Site
 from enforcement.models import DeletionRecord, LegalHold
@@ -29,7 +30,8 @@ def retention_schedules() -> list[ScheduleRow]:
     for jurisdiction in jurisdictions:
         for kind in KINDS:
             period, _ = retention_period(jurisdiction, kind.key)
-            rows.append(ScheduleRow(jurisdiction, kind.key, kind.label, period.days, period.rule))
+            label = gettext(kind.label)
+            rows.append(ScheduleRow(jurisdiction, kind.key, label, period.days, period.rule))
     return rows
 
 

@@ -111,6 +111,7 @@ def _store(
         evidence_problems=evidence.problems,
         status=ViolationStatus(decision.outcome),
         status_reason=decision.reason_text,
+        ruleset_version=decision.judgement.version if decision.judgement is not None else "",
     )
 
 

@@ -5,7 +5,9 @@ Nothing here can name a person or a vehicle: no plate, name, address, image or
 per-vehicle row is read into the report, and any count from 1 to 4 is suppressed
 (published as null, shown as "fewer than 5"), as are speed figures drawn from fewer than
 5 vehicles. Speeds come from the cameras' monthly roll-ups of aggregate counts
-(``cameras.TrafficMonth``); decisions from violation statuses.
+(``cameras.TrafficMonth``); decisions from violation statuses; contests, relief and fines
+collected from ``transparency_outcomes`` (a sum of money is withheld when fewer than 5
+payments make it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils import timezone
 from cameras.models import Camera, TrafficMonth
 from cameras.services.counts import merge_histograms
 from enforcement.models import NoticeKind, Violation, ViolationStatus
+from enforcement.transparency_outcomes import COUNTS, fines_collected, outcome_counts
 from policy.models import PlacementProposal, PlacementStatus
 
 SMALL_CELL = 5
@@ -84,6 +87,13 @@ class MonthRow:
     warnings: int | None = 0
     citations: int | None = 0
     dismissals: int | None = 0
+    contests: int | None = 0
+    contests_upheld: int | None = 0
+    contests_dismissed: int | None = 0
+    contests_refunded: int | None = 0
+    relief_asked: int | None = 0
+    relief_granted: int | None = 0
+    fines_collected: float | None = 0.0
 
 
 @dataclass
@@ -160,14 +170,19 @@ def _traffic(
 def _month_rows(
     decisions: dict[tuple[str, str], dict[str, int]],
     traffic: dict[tuple[str, str], dict[str, Any]],
+    outcomes: dict[tuple[str, str], dict[str, Any]],
 ) -> list[MonthRow]:
     rows = []
-    for month, district in sorted(set(decisions) | set(traffic)):
+    for month, district in sorted(set(decisions) | set(traffic) | set(outcomes)):
         counts = decisions.get((month, district), {})
         seen = traffic.get((month, district))
         row = MonthRow(month, district)
         for name in DECISIONS:
             setattr(row, name, suppress(counts.get(name, 0)))
+        after = outcomes.get((month, district), {})
+        for name in COUNTS:
+            setattr(row, name, suppress(after.get(name, 0)))
+        row.fines_collected = fines_collected(after, SMALL_CELL)
         if seen is not None:
             row.cameras_active = len(seen["cameras"])
             row.vehicles = suppress(seen["vehicles"])
@@ -255,7 +270,12 @@ def transparency_report() -> dict[str, Any]:
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "small_cell": SMALL_CELL,
         "citywide": _citywide(decisions),
-        "months": [asdict(r) for r in _month_rows(decisions, _traffic(districts))],
+        "months": [
+            asdict(r)
+            for r in _month_rows(
+                decisions, _traffic(districts), outcome_counts(districts, UNASSIGNED)
+            )
+        ],
         "cameras": [asdict(r) for r in _camera_rows(placements)],
     }
 

@@ -49,6 +49,7 @@ COPIED = [
     "approved_by_id",
     "approved_at",
     "warning_only",
+    "ruleset_version",  # the reissued case keeps the judging version's retention periods
 ]
 
 

@@ -26,6 +26,8 @@ RecordKind = Literal[
     "violation_images",
     "administrative",
     "case_file",
+    "resident_uploads",
+    "payment_records",
 ]
 KMH_PER_UNIT: dict[str, float] = {"mph": 1.609344, "km/h": 1.0}
 

@@ -56,6 +56,15 @@ def test_every_recorded_violation_is_audited_with_its_reason() -> None:
 
 
 @pytest.mark.django_db
+def test_a_violation_keeps_the_rule_set_version_that_judged_it() -> None:
+    camera = enforceable_camera()
+    violation, _ = violation_record(event(camera.code))
+    audit = AuditEvent.objects.get(action="violation.recorded", object_id=str(violation.pk))
+    assert violation.ruleset_version
+    assert violation.ruleset_version == audit.details["judgement"]["version"]
+
+
+@pytest.mark.django_db
 def test_a_reading_whose_lower_bound_is_under_limit_plus_threshold_is_rejected() -> None:
     camera = enforceable_camera()
     violation, _ = violation_record(event(camera.code, speed=60.5))  # 59.5 < 50 + 10

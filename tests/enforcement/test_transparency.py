@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,7 +17,14 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.services.counts import traffic_count_add
-from enforcement.models import Violation, ViolationStatus
+from enforcement.models import (
+    Contest,
+    Notice,
+    Payment,
+    ReliefRequest,
+    Violation,
+    ViolationStatus,
+)
 from enforcement.transparency import percentile, share_at_or_above, transparency_report
 from tests.factories import CameraFactory, PlacementFactory, UserFactory
 
@@ -103,7 +111,22 @@ def test_no_plate_name_or_address_appears_in_the_page_csv_or_json(client: Client
     _violations(camera, 6, ViolationStatus.AWAITING_REVIEW, _aware(2027, 2, 1, 9))
     traffic_count_add(camera, interval_start=_aware(2027, 2, 1, 9), vehicles=50, over_limit=6,
                       histogram={"45": 44, "60": 6})  # fmt: skip
+    # What became of a notice: a contest's statement, a relief request's income and a
+    # payment's reference must not show either.
+    notice = Notice.objects.create(
+        violation=Violation.objects.first(), kind="citation", number="N99887766",
+        plate="8ABC123", ruleset="ca-ab645", fine_amount=Decimal(100), issued_at=timezone.now(),
+    )  # fmt: skip
+    Contest.objects.create(notice=notice, ground="not_me", statement="Rosalind was abroad",
+                           status="dismissed", submitted_at=_aware(2027, 2, 3, 9))  # fmt: skip
+    ReliefRequest.objects.create(notice=notice, tier="low_income", household_size=2,
+                                 monthly_income=Decimal("987.65"), statement="Tobias lost work",
+                                 status="granted", submitted_at=_aware(2027, 2, 3, 9))  # fmt: skip
+    Payment.objects.create(notice=notice, amount=Decimal("100.00"), provider="test",
+                           idempotency_key="key-4711", provider_reference="pi_Quintero4711",
+                           status="refunded", paid_at=_aware(2027, 2, 4, 9))  # fmt: skip
     secrets = set(Violation.objects.values_list("plate_text", flat=True))
+    secrets |= {"N99887766", "Rosalind was abroad", "987.65", "Tobias lost work", "pi_Quintero4711"}
     for person in people:
         secrets |= {person.first_name, person.last_name, person.email, person.username}
     secrets |= {str(e) for e in Violation.objects.values_list("event_id", flat=True)}

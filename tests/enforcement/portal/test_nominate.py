@@ -32,6 +32,8 @@ def opened(m: Any) -> Client:
 
 def test_naming_the_driver_closes_the_notice_and_reissues_it(mailed: Any, staff: Any) -> None:
     m = mailed()
+    m.notice.violation.ruleset_version = "2024.1"
+    m.notice.violation.save(update_fields=["ruleset_version"])
     client = opened(m)
     response = client.post("/portal/case/driver/", {**DRIVER, "declared": "on"})
     assert response.status_code == 302
@@ -42,6 +44,7 @@ def test_naming_the_driver_closes_the_notice_and_reissues_it(mailed: Any, staff:
     assert new.violation.owner.name == "Cruz Lee"
     assert new.violation.status == ViolationStatus.CITATION_ISSUED
     assert new.violation.evidence_dir == m.notice.violation.evidence_dir
+    assert new.violation.ruleset_version == "2024.1"  # the judging version's retention
     m.notice.violation.refresh_from_db()
     assert m.notice.violation.status == ViolationStatus.CLOSED
     assert len(nomination.statement_sha256) == 64
