@@ -60,6 +60,11 @@ def summarise(runs: list[dict[str, Any]], detectors: list[str]) -> dict[str, Any
             "reject_reasons": dict(sum((Counter(r["reject_reasons"]) for r in mine), Counter())),
             "rtf": sum(r["measure_s"] for r in mine) / video_s if video_s else None,
             "rtf_max": max((r["rtf"] or 0.0 for r in mine), default=None),
+            "cpu_per_video_s": (
+                sum(r["cpu_per_video_s"] * r["duration_s"] for r in mine) / video_s
+                if video_s
+                else None
+            ),
             "by_band": _coverage(rows, "band"),
             "by_body": _coverage(rows, "body"),
             "by_direction": _coverage(rows, "direction"),
@@ -76,7 +81,7 @@ def _pct(pair: list[int] | None) -> str:
 def print_report(summary: dict[str, Any], runs: list[dict[str, Any]], detectors: list[str]) -> None:
     """The tables: overall per detector, per view, coverage by band / body / direction."""
     hdr = ["detector", "valid", "MAE", "max over", "max under", "precision%", "phantoms",
-           "measured", "|err|<=U", "RTF"]  # fmt: skip
+           "measured", "|err|<=U", "RTF", "CPU/s"]  # fmt: skip
     rows = []
     for det in detectors:
         s = summary[det]
@@ -92,11 +97,14 @@ def print_report(summary: dict[str, Any], runs: list[dict[str, Any]], detectors:
                 _pct([s["measured_unoccluded"], s["unoccluded"]]),
                 _pct(s["within_u"]),
                 fmt(s["rtf"]),
+                fmt(s["cpu_per_video_s"]),
             ]
         )
     print("\nGeneralising suite, errors in km/h (over = reading above truth); "
           "measured = unoccluded vehicles with a valid reading")  # fmt: skip
     print(table(rows, hdr))
+    print("RTF: wall time of measure_video (model load included) / video duration; CPU/s: "
+          "CPU seconds of the process per second of video")  # fmt: skip
     for det in detectors:
         print(f"reject reasons ({det}):", summary[det]["reject_reasons"] or "none")
 

@@ -9,11 +9,14 @@ mounts; a vehicle counts as detected when a YOLO vehicle box lies on its drawn b
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from benchmarks.common import YOLO_WEIGHTS
@@ -117,3 +120,48 @@ def detection_rate(photos: Sequence[Photo], verbose: bool = False) -> dict[str, 
         for key, (ok, n) in sorted(hits.items()):
             print(f"[photos] YOLO detects {key}: {ok}/{n} stills ({100.0 * ok / n:.0f} %)")
     return hits
+
+
+def scene_detection_rate(
+    video: Path, calibration: Path, truth: Path, model: Any
+) -> dict[str, list[int]]:
+    """YOLO on a rendered scene as the engine runs it (the zone's box cropped, conf 0.1):
+    for each vehicle crossing the zone, the frames where its near contact enters, is
+    halfway through and leaves the zone; [found, looked] per "photo/cuboid front/rear"."""
+    from cameras.vision.measure.calibration import load_calibration
+
+    doc = json.loads(truth.read_text())
+    cal = load_calibration(calibration)
+    cap = cv2.VideoCapture(str(video))
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    x0, y0, x1, y1 = cal.plane.image_roi(cal.zone, w, h)
+    fps = doc["scene"]["fps"]
+    out: dict[str, list[int]] = {}
+    try:
+        for v in doc["vehicles"]:
+            if not v["crosses_zone"]:
+                continue
+            z = v["zone"][v["near_contact"]]
+            rows = {r[0]: r for r in v["frames"]}
+            key = f"{'photo' if v.get('photo') else 'cuboid'} "
+            key += "rear" if v["direction"] > 0 else "front"
+            for t in (z["t_enter_s"], 0.5 * (z["t_enter_s"] + z["t_exit_s"]), z["t_exit_s"]):
+                fi = round(t * fps)
+                if fi not in rows:
+                    continue
+                cap.set(cv2.CAP_PROP_POS_FRAMES, fi)
+                ok, frame = cap.read()
+                if not ok:
+                    continue
+                res = model.predict(
+                    frame[y0:y1, x0:x1], conf=0.1, classes=VEHICLE_CLASSES, verbose=False
+                )[0]
+                boxes = [] if res.boxes is None else res.boxes.xyxy.cpu().numpy().tolist()
+                box = rows[fi][4:8]
+                found = any(_hit([b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0], box) for b in boxes)
+                hit = out.setdefault(key, [0, 0])
+                hit[0] += found
+                hit[1] += 1
+    finally:
+        cap.release()
+    return out
