@@ -16,8 +16,10 @@ The sealed set is never used for tuning: run it once, at the end of a change.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
+import multiprocessing
 import time
 from collections import Counter
 from pathlib import Path
@@ -51,6 +53,7 @@ def _render(draw: Draw, work: Path, scale: float, n: int) -> tuple[Any, float, b
     return files, time.perf_counter() - t0, reused
 
 
+@functools.cache
 def _yolo_model() -> Any:
     from ultralytics import YOLO
 
@@ -100,6 +103,39 @@ def measure_draw(draw: Draw, files: Any, detector: str) -> dict[str, Any]:
     }
 
 
+def _run_seed(
+    job: tuple[int, int, float, Path, list[str], list[Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Draw, render (or reuse) and measure one seed with every detector."""
+    seed, n, scale, work, detectors, photos = job
+    draw = draw_scene(seed, n_vehicles=n, scale=scale, photos=photos)
+    files, t_render, reused = _render(draw, work, scale, n)
+    render: dict[str, Any] = {"seed": seed, "render_s": round(t_render, 1), "reused": reused}
+    print(
+        f"[generalise] seed {seed}: {draw.meta['resolution']} @ {draw.meta['fps']:g} fps, "
+        f"{draw.meta['lanes']} lanes, zone {draw.meta['zone_len_m']} m "
+        f"({draw.meta['placement']}), {len(draw.spec.vehicles)} vehicles "
+        f"({draw.meta['photo_vehicles']} photo); "
+        + ("render reused" if reused else f"rendered in {t_render:.0f} s"),
+        flush=True,
+    )
+    if "yolo" in detectors:
+        render["yolo_detects"] = scene_detection_rate(
+            files.video_path, files.calibration_path, files.truth_path, _yolo_model()
+        )
+    runs = []
+    for det in detectors:
+        r = measure_draw(draw, files, det)
+        runs.append(r)
+        print(
+            f"[generalise]   seed {seed} {det}: {r['measured_unoccluded']}/{r['unoccluded']} "
+            f"unoccluded measured, {r['valid_readings']} valid, {r['phantoms']} phantoms, "
+            f"RTF {r['rtf']} (CPU {r['cpu_per_video_s']} s per video s)",
+            flush=True,
+        )
+    return render, runs
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", dest="which", choices=("tuning", "sealed"), default="tuning")
@@ -112,6 +148,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--vehicles", type=int, default=None, help="vehicles per draw")
     ap.add_argument("--seeds", type=int, nargs="+", default=None, help="these seeds instead")
     ap.add_argument("--work", type=Path, default=WORK, help="render cache folder")
+    ap.add_argument("--jobs", type=int, default=1, help="draws rendered and measured at once")
     return ap.parse_args(argv)
 
 
@@ -129,40 +166,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"[generalise] {YOLO_WEIGHTS} absent: the yolo detector is skipped")
         detectors.remove("yolo")
     photos = photo_library()
-    model = _yolo_model() if "yolo" in detectors else None
+    jobs = [(seed, n, scale, args.work, detectors, photos) for seed in seeds]
+    if args.jobs > 1:
+        # one process per draw at a time: on a shared machine each process gets its turn
+        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+            done = pool.map(_run_seed, jobs, chunksize=1)
+    else:
+        done = [_run_seed(job) for job in jobs]
     seen_by_yolo: Counter[str] = Counter()
     looked: Counter[str] = Counter()
     runs: list[dict[str, Any]] = []
     renders: list[dict[str, Any]] = []
-    for seed in seeds:
-        draw = draw_scene(seed, n_vehicles=n, scale=scale, photos=photos)
-        files, t_render, reused = _render(draw, args.work, scale, n)
-        renders.append({"seed": seed, "render_s": round(t_render, 1), "reused": reused})
-        print(
-            f"[generalise] seed {seed}: {draw.meta['resolution']} @ {draw.meta['fps']:g} fps, "
-            f"{draw.meta['lanes']} lanes, zone {draw.meta['zone_len_m']} m "
-            f"({draw.meta['placement']}), {len(draw.spec.vehicles)} vehicles "
-            f"({draw.meta['photo_vehicles']} photo); "
-            + ("render reused" if reused else f"rendered in {t_render:.0f} s"),
-            flush=True,
-        )
-        if model is not None:
-            rates = scene_detection_rate(
-                files.video_path, files.calibration_path, files.truth_path, model
-            )
-            renders[-1]["yolo_detects"] = rates
-            for k, (hit, n_looked) in rates.items():
-                seen_by_yolo[k] += hit
-                looked[k] += n_looked
-        for det in detectors:
-            r = measure_draw(draw, files, det)
-            runs.append(r)
-            print(
-                f"[generalise]   {det}: {r['measured_unoccluded']}/{r['unoccluded']} unoccluded "
-                f"measured, {r['valid_readings']} valid, {r['phantoms']} phantoms, "
-                f"RTF {r['rtf']} (CPU {r['cpu_per_video_s']} s per video s)",
-                flush=True,
-            )
+    for render, seed_runs in done:
+        renders.append(render)
+        runs += seed_runs
+        for k, (hit, n_looked) in render.get("yolo_detects", {}).items():
+            seen_by_yolo[k] += hit
+            looked[k] += n_looked
     summary = summarise(runs, detectors)
     print_report(summary, runs, detectors)
     yolo_detects = {k: [seen_by_yolo[k], looked[k]] for k in sorted(looked)}
