@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.synth.camera import CameraRig, FloatArray, polygon_area, project_polygon
+from cameras.vision.synth.photo import draw_photo_face, photo_for
 from cameras.vision.synth.world import Vehicle
 
 SHIFT = 4
@@ -219,8 +220,12 @@ def draw_vehicles(
             colour = tuple(float(c) for c in np.clip(base * shade, 0, 255))
             cv2.fillPoly(frame, [fixed], colour, cv2.LINE_AA, SHIFT)
             cv2.fillPoly(labels, [fixed], order, cv2.LINE_8, SHIFT)
+            role = _face_role(name, v.spec.direction)
+            photo = photo_for(role, v.spec.photo_front, v.spec.photo_rear)
+            if photo is not None and draw_photo_face(frame, rig, quad, fixed, SHIFT, photo):
+                continue
             o, ea, eb = _face_frame(corners, idx)
-            for a0, a1, b0, b1, col in _decals(v.spec.kind, _face_role(name, v.spec.direction)):
+            for a0, a1, b0, b1, col in _decals(v.spec.kind, role):
                 dq = np.array(
                     [
                         o + a0 * ea + b0 * eb,

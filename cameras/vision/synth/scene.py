@@ -32,6 +32,9 @@ class SceneSpec:
     jpeg_quality: int | None = None  # re-compress every frame as JPEG first
     codec: str = "mp4v"  # or "MJPG" (written as .avi)
     flicker: float = 0.0  # relative exposure jitter per frame (e.g. 0.03)
+    # Exposure drifting linearly over the clip: gain 1 - ramp/2 at the start, 1 + ramp/2
+    # at the end (auto-exposure following a cloud, say).
+    exposure_ramp: float = 0.0
     road: RoadSpec = field(default_factory=RoadSpec)
     survey_noise_m: float = 0.0  # on calibration world points
     pixel_noise_px: float = 0.0  # on calibration image points
@@ -169,7 +172,7 @@ def place_vehicles(spec: SceneSpec, zone: Sequence[tuple[float, float]]) -> list
                 # appear far away: where it is under ~8 px tall, but not absurdly far
                 dist_small = rig.focal_px * height / 8.0
                 y0 = min(rig.y_m + dist_small, max(zone_y) + 80.0) + length / 2
-        colour = COLOURS.get(vs.colour, COLOURS["silver"])
+        colour = vs.colour_bgr or COLOURS.get(vs.colour, COLOURS["silver"])
         out.append(Vehicle(vid, vs, float(y0), colour))
     return out
 

@@ -7,6 +7,7 @@ contract format and a ground-truth JSON; the package's other modules hold the ge
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -77,6 +78,8 @@ def _calibration(
     # Edge-line inner edges at the dash-end stations widen the survey across the road.
     hw = road.line_width_m / 2
     stations = sorted({y for _, y in cand})
+    if not stations:  # one lane: no dashed line, the edge lines surveyed at 6 m stations
+        stations = [float(y) for y in np.arange(math.floor(min(zy)) - 15.0, max(zy) + 15.0, 6.0)]
     for y in stations:
         cand += [(road.x0_m + 0.3 + hw, y), (road.x1_m - 0.3 - hw, y)]
     world = np.array(cand, dtype=np.float64)
@@ -141,8 +144,12 @@ def render_scene(spec: SceneSpec, out_dir: str | Path, name: str = "scene") -> S
             drawn = draw_vehicles(frame, labels, rig, present, t, sun)
             if spec.readout_s > 0 and present:
                 _read_out_row_by_row(frame, bg, spec, vehicles, t, sun)
+            gain = 1.0
+            if spec.exposure_ramp:
+                gain += spec.exposure_ramp * (t / max(spec.duration_s, 1e-9) - 0.5)
             if spec.flicker > 0:
-                gain = 1.0 + float(rng.normal(0.0, spec.flicker))
+                gain *= 1.0 + float(rng.normal(0.0, spec.flicker))
+            if gain != 1.0:
                 frame = np.asarray(cv2.convertScaleAbs(frame, alpha=gain), np.uint8)
             if spec.noise_sigma > 0:
                 cv2.randn(noise, np.zeros(3), np.full(3, spec.noise_sigma))
@@ -223,6 +230,7 @@ def _truth(
             "id": v.vid,
             "kind": v.spec.kind,
             "colour": v.spec.colour,
+            "photo": v.spec.photo_front or v.spec.photo_rear,
             "size_m": list(v.spec.dims),
             "speed_kmh": v.spec.speed_kmh,
             "accel_mps2": v.spec.accel_mps2,

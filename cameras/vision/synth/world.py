@@ -101,6 +101,12 @@ class VehicleSpec:
     accel_mps2: float = 0.0
     y_start_m: float | None = None
     size_m: tuple[float, float, float] | None = None
+    # Photo vehicles: image files (BGR, a vehicle's front / rear seen end-on) stretched over
+    # the cuboid's front / rear face; ``colour_bgr`` (sampled from the photo) paints the
+    # other faces instead of the named ``colour``.
+    photo_front: str | None = None
+    photo_rear: str | None = None
+    colour_bgr: tuple[int, int, int] | None = None
 
     @property
     def dims(self) -> tuple[float, float, float]:
