@@ -1,4 +1,4 @@
-"""Migration 0014 gives every violation recorded before versions were kept the version
+"""Migration 0015 gives every violation recorded before versions were kept the version
 its audit event says judged it, and every deletion-log row of a violation its case."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.factories import CameraFactory
 pytestmark = pytest.mark.django_db
 
 migration = importlib.import_module(
-    "enforcement.migrations.0014_retention_versions_and_resident_records"
+    "enforcement.migrations.0015_retention_versions_and_resident_records"
 )
 
 

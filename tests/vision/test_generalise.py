@@ -170,11 +170,6 @@ def test_photo_vehicle_is_tracked_through_the_zone_by_yolo(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="engine (2026-12-06): YOLO boxes the photo car as both car and truck (NMS per "
-    "class), two tracks of one vehicle are rejected as occlusion_or_merge",
-)
 def test_photo_vehicle_is_measured_through_yolo(
     yolo_photo_run: tuple[dict[str, Any], list[Any]],
 ) -> None:

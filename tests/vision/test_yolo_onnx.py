@@ -14,7 +14,7 @@ from cameras.vision.measure.detect import Detection
 from cameras.vision.measure.source import FrameSource
 from cameras.vision.measure.track import ByteTrackTracker
 from cameras.vision.measure.yolo import TRACKER, YoloDetector
-from cameras.vision.measure.yolo_onnx import OnnxYolo, _nms, load_graph
+from cameras.vision.measure.yolo_onnx import OnnxYolo, _join_nested, _nms, load_graph
 
 DATA = Path(
     os.environ.get("FAIRSPEED_DATA_DIR", Path(__file__).resolve().parents[3] / "shared/data")
@@ -64,6 +64,17 @@ def test_one_vehicle_read_as_car_and_truck_stays_one_box() -> None:
     boxes = np.array([[100, 100, 200, 180], [101, 99, 201, 181], [300, 100, 380, 160]], float)
     kept = _nms(boxes, np.array([0.4, 0.3, 0.5]), 0.7)
     assert sorted(kept.tolist()) == [0, 2]
+
+
+def test_a_vehicles_face_boxed_inside_its_body_joins_the_body_box() -> None:
+    face = [105, 140, 190, 180]  # the photo on the front, same bottom edge
+    body = [100, 100, 200, 181]
+    farther = [130, 110, 170, 140]  # seen over the body, its bottom well above
+    boxes, scores, _ = _join_nested(
+        np.array([face, body, farther], float), np.array([0.6, 0.4, 0.3]), np.array([2, 7, 2])
+    )
+    assert sorted(map(tuple, boxes.tolist())) == [(100, 100, 200, 181), (130, 110, 170, 140)]
+    assert max(scores) == pytest.approx(0.6)
 
 
 def test_weak_but_steady_yolo_boxes_make_one_track() -> None:

@@ -243,7 +243,8 @@ class OnnxYolo:
         xyxy = np.clip(xyxy, 0.0, [w, h, w, h])  # as ultralytics: boxes end at the edges
         cls = wanted[best[keep]]
         kept = _nms(xyxy, score[keep], iou)
-        return Raw(xyxy[kept].astype(np.float64), score[keep][kept].astype(np.float64), cls[kept])
+        boxes, scores, found = _join_nested(xyxy[kept], score[keep][kept], cls[kept])
+        return Raw(boxes.astype(np.float64), scores.astype(np.float64), found)
 
 
 def _nms(xyxy: FloatArray, scores: FloatArray, iou: float) -> NDArray[np.int64]:
@@ -253,3 +254,41 @@ def _nms(xyxy: FloatArray, scores: FloatArray, iou: float) -> NDArray[np.int64]:
     xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
     idx = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(float).tolist(), 0.0, iou)
     return np.asarray(idx, dtype=np.int64).reshape(-1)
+
+
+def _join_nested(
+    xyxy: NDArray[Any], scores: NDArray[Any], cls: NDArray[np.int64], inside: float = 0.8
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.int64]]:
+    """One vehicle boxed twice - its face, and the whole body around it - is one box: a
+    box lying ``inside`` (share of its area) another whose bottom edge it shares (within
+    a tenth of the outer box's height) is joined into the outer one. A farther vehicle
+    seen over a nearer one's body does not share its bottom edge and stays apart (issue
+    #20: a photo car boxed as "car" on its front and "truck" over its roof made two
+    tracks of one vehicle)."""
+    if len(xyxy) < 2:
+        return xyxy, scores, cls
+    order = np.argsort(-(xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]))
+    boxes, out_scores, out_cls = xyxy[order].copy(), scores[order].copy(), cls[order]
+    alive = np.ones(len(boxes), dtype=bool)
+    for i in range(len(boxes)):  # outer boxes first (largest area)
+        if not alive[i]:
+            continue
+        outer = boxes[i]
+        height = max(outer[3] - outer[1], 1e-6)
+        for j in range(i + 1, len(boxes)):
+            if not alive[j]:
+                continue
+            inner = boxes[j]
+            ix = max(0.0, min(outer[2], inner[2]) - max(outer[0], inner[0]))
+            iy = max(0.0, min(outer[3], inner[3]) - max(outer[1], inner[1]))
+            area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1e-6)
+            if ix * iy / area >= inside and abs(outer[3] - inner[3]) <= 0.1 * height:
+                boxes[i] = [
+                    min(outer[0], inner[0]),
+                    min(outer[1], inner[1]),
+                    max(outer[2], inner[2]),
+                    max(outer[3], inner[3]),
+                ]
+                out_scores[i] = max(out_scores[i], out_scores[j])
+                alive[j] = False
+    return boxes[alive], out_scores[alive], out_cls[alive]
