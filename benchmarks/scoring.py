@@ -16,6 +16,19 @@ LATERAL_TOL_M = 2.0  # a passage belongs to a vehicle whose lane centre is this 
 TIME_SLACK_S = 0.5
 
 
+def zone_times(v: dict[str, Any]) -> tuple[float | None, float | None]:
+    """When the vehicle's near contact entered and left the zone. Where the zone runs off
+    the picture, the truth has no time for the end it never saw there; it is taken from
+    the other end and the vehicle's speed, so that a reading over the part seen is matched
+    to its vehicle instead of counting as a phantom."""
+    z = v["zone"][v["near_contact"]]
+    te, tx = z["t_enter_s"], z["t_exit_s"]
+    if (te is None) == (tx is None) or not v.get("speed_kmh"):
+        return te, tx
+    crossing_s = abs(z["y_exit_m"] - z["y_enter_m"]) / (v["speed_kmh"] / 3.6)
+    return (tx - crossing_s, tx) if te is None else (te, te + crossing_s)
+
+
 def match(
     passages: list[Passage], truth: list[dict[str, Any]]
 ) -> tuple[dict[int, Passage], list[Passage], list[Passage]]:
@@ -26,8 +39,7 @@ def match(
         for v in truth:
             if not v["zone"]:
                 continue
-            z = v["zone"][v["near_contact"]]
-            te, tx = z["t_enter_s"], z["t_exit_s"]
+            te, tx = zone_times(v)
             if te is None or tx is None:
                 continue
             dx = abs(p.world_x_m - v["lane_x_m"]) if np.isfinite(p.world_x_m) else 99.0
