@@ -38,7 +38,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enforcement", "0013_violation_closed_at"),
+        ("enforcement", "0014_portal_nomination_unanswered"),
         ("policy", "0005_audit_append_only"),
     ]
 
