@@ -48,24 +48,31 @@ VARIANTS = ("motion", "yolo", "yolo+gate", "yolo-ultralytics")
 
 
 def make_variant(name: str, video: Path, cal: Any) -> Any:
-    """The detector of one variant, built as ``measure_video`` builds its own."""
+    """The detector of one variant: ``motion`` and ``yolo`` are built by ``measure_video``
+    exactly as the engine builds them (``pipeline.detector_for``); ``yolo+gate`` is that
+    YOLO detector behind the motion gate; ``yolo-ultralytics`` the path before
+    2026-12-06 (ultralytics at its 640 px input)."""
     import cv2
 
     from cameras.vision.measure.detect import MotionDetector
-    from cameras.vision.measure.pipeline import min_blob_area_px
+    from cameras.vision.measure.pipeline import detector_for, min_blob_area_px
     from cameras.vision.measure.yolo import YoloDetector
 
-    if name == "motion":
-        return "motion"
+    if name in ("motion", "yolo"):
+        return name
     cap = cv2.VideoCapture(str(video))
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     cap.release()
-    roi = cal.plane.image_roi(cal.zone, *size)
-    gate = None
     if name == "yolo+gate":
-        gate = MotionDetector(roi=roi, min_area_px=min_blob_area_px(cal), shade_contact=False)
-    runtime = "ultralytics" if name == "yolo-ultralytics" else "auto"
-    return YoloDetector(YOLO_WEIGHTS, roi=roi, motion_gate=gate, runtime=runtime)
+        det = detector_for(cal, "yolo", YOLO_WEIGHTS, *size)
+        det.motion_gate = MotionDetector(  # type: ignore[attr-defined]
+            roi=det.roi,  # type: ignore[attr-defined]
+            min_area_px=min_blob_area_px(cal),
+            shade_contact=False,
+        )
+        return det
+    roi = cal.plane.image_roi(cal.zone, *size)
+    return YoloDetector(YOLO_WEIGHTS, roi=roi, runtime="ultralytics")
 
 
 def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[str, Any]:
@@ -77,7 +84,10 @@ def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[st
     pipes: list[MeasurementPipeline] = []
     det = make_variant(detector, video, cal)
     c0, t0 = time.process_time(), time.perf_counter()
-    passages = list(measure_video(video, cal, detector=det, progress=False, pipeline_out=pipes))
+    weights = YOLO_WEIGHTS if det == "yolo" else None
+    passages = list(
+        measure_video(video, cal, detector=det, weights=weights, progress=False, pipeline_out=pipes)
+    )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     tm = pipes[0].timings
     return {
