@@ -96,6 +96,11 @@ def child(detector: str, video: Path, calib: Path, duration_s: float) -> dict[st
         "wall_s": wall,
         "cpu_s": cpu,
         "realtime_factor": wall / duration_s,
+        # A camera worker starts once and then runs for hours: the frames' own time (decode,
+        # detect, track, measure) per video second is what must stay under 1; the rest of
+        # the wall time is start-up (imports, model load, the background seed).
+        "steady_rtf": tm.total_s / duration_s,
+        "startup_s": max(0.0, wall - tm.total_s),
         "cpu_per_video_s": cpu / duration_s,
         "skipped_frames": getattr(det, "frames_skipped", 0),
         "stage_s": dict(tm.seconds),
@@ -140,6 +145,8 @@ def fps_table(results: list[dict[str, Any]]) -> str:
         "detector",
         "frames",
         "RTF",
+        "steady RTF",
+        "start-up s",
         "CPU s / video s",
         "total fps",
         "decode",
@@ -151,7 +158,7 @@ def fps_table(results: list[dict[str, Any]]) -> str:
     rows = []
     for r in results:
         if "error" in r:
-            rows.append([r["detector"], "failed", *[""] * 8])
+            rows.append([r["detector"], "failed", *[""] * 10])
             continue
         f = r["stage_fps"]
         rows.append(
@@ -159,6 +166,8 @@ def fps_table(results: list[dict[str, Any]]) -> str:
                 r["detector"],
                 str(r["frames"]),
                 fmt(r["realtime_factor"]),
+                fmt(r["steady_rtf"]),
+                fmt(r["startup_s"], 1),
                 fmt(r["cpu_per_video_s"]),
                 fmt(f["total"], 1),
                 fmt(f["decode"], 0),
@@ -200,7 +209,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print()
     print(
         "Throughput, 1280x720 @ 30 fps synthetic traffic (RTF = processing time / video "
-        "time; < 1 is faster than real time; CPU s / video s = the process's CPU time "
+        "time, start-up included; < 1 is faster than real time; steady RTF = the frames' "
+        "own time (decode, detect, track, measure) / video time, what a camera running "
+        "for hours sees; start-up s = the rest: imports, model load, background seed; "
+        "CPU s / video s = the process's CPU time "
         "(all its threads) per second of video, what a shared machine cannot inflate; stage "
         "columns are fps of that stage alone)"
     )
