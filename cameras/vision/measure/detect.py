@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from cameras.vision.errors import DetectorError
 from cameras.vision.measure.blobs import merge_fragments, split_neighbours
+from cameras.vision.measure.contact_edge import lowest_column, refined_bottom
 from cameras.vision.measure.hints import split_by_hints
 from cameras.vision.measure.shade import shade_bottoms
 
@@ -199,7 +200,7 @@ class MotionDetector:
         self.last_mask = mask
         # Computed here only for the shade contact; a gate that only asks for the mask
         # (``YoloDetector``'s) does without.
-        self._diff = self._difference() if self.shade_contact else None
+        self._diff = self.difference() if self.shade_contact else None
         if self.shade_contact:  # shadow-labelled pixels, cleaned like the foreground
             _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
             if self._diff is not None:
@@ -250,13 +251,13 @@ class MotionDetector:
         # same as calibration image points: the last foreground row's index, not index + 1.
         bottom = y + h - 1
         if self.refine_bottom:
-            diff = self._diff if self._diff is not None else self._difference()
+            diff = self._diff if self._diff is not None else self.difference()
             if diff is not None:
                 bottom = np.array(
-                    [self._refined_bottom(diff, lab, int(k), st[i]) for i, k in enumerate(keep)]
+                    [refined_bottom(diff, lab, int(k), st[i]) for i, k in enumerate(keep)]
                 )
         boxes = np.c_[x, y, x + w - 1, bottom]
-        lowest = np.array([_lowest_column(lab, int(k), st[i]) for i, k in enumerate(keep)])
+        lowest = np.array([lowest_column(lab, int(k), st[i]) for i, k in enumerate(keep)])
         shade = np.full(len(keep), np.nan)
         shade_x = np.full(len(keep), np.nan)
         if self.shade_contact and self.last_shade is not None:
@@ -304,7 +305,7 @@ class MotionDetector:
         limit = max(self.unlike_floor, self.unlike_factor * typical)
         return (raw == 0) & (diff > limit)
 
-    def _difference(self) -> NDArray[np.float32] | None:
+    def difference(self) -> NDArray[np.float32] | None:
         """Per-pixel L1 colour difference between the last frame and the background."""
         if self._small is None:
             return None
@@ -317,49 +318,6 @@ class MotionDetector:
         total = cv2.add(cv2.add(b, g, dtype=cv2.CV_32F), r, dtype=cv2.CV_32F)
         return np.asarray(total, dtype=np.float32)
 
-    @staticmethod
-    def _refined_bottom(
-        diff: NDArray[np.float32], labels: NDArray[np.int32], label: int, st: NDArray[np.float64]
-    ) -> float:
-        """Sub-pixel bottom edge from partial pixel coverage.
-
-        The foreground mask flips to 1 at any visible coverage, so blur, anti-aliasing and
-        codec ringing push the box bottom down by a pixel or two - and a constant pixel
-        offset becomes a *speed* error through perspective (a pixel spans more road far
-        away than near). The edge is instead placed where the coverage integrates to it:
-        below the last fully covered row, add each row's difference relative to the
-        vehicle interior (background level subtracted), as for an ideal area-sampled step.
-        """
-        x, y, w, h = (int(v) for v in st[:4])
-        last = y + h - 1
-        rows_in = np.arange(max(y, last - 5), max(y, last - 2) + 1)
-        cols = np.flatnonzero(
-            np.any(labels[max(y, last - 1) : last + 1, x : x + w] == label, axis=0)
-        )
-        if len(cols) == 0 or len(rows_in) == 0 or h < 6:
-            return float(last)
-        cols = cols + x
-        interior = float(np.median(diff[np.ix_(rows_in, cols)]))
-        below = diff[last + 3 : last + 6, cols] if last + 6 <= diff.shape[0] else None
-        base = float(np.median(below)) if below is not None and below.size else 0.0
-        if interior - base < 8.0:  # too little contrast to measure coverage
-            return float(last)
-        start = last - 2
-        profile = diff[start : min(diff.shape[0], last + 4), cols].mean(axis=1)
-        cover = np.clip((profile - base) / (interior - base), 0.0, 1.0)
-        # Row ``start`` is taken as fully covered: its lower boundary is start + 0.5.
-        return float(start + 0.5 + cover[1:].sum())
-
-
-def _lowest_column(labels: NDArray[np.int32], label: int, st: NDArray[np.float64]) -> float:
-    """Mean column of a blob's pixels in its lowest row: where its outline reaches the
-    bottom of its box. A vehicle seen obliquely reaches it at a corner of its near end,
-    off the box's centre, and that corner - not the bottom-centre, which lies below the
-    outline there - is the road point whose row the box bottom gives."""
-    x, y, w, h = (int(v) for v in st[:4])
-    cols = np.flatnonzero(labels[y + h - 1, x : x + w] == label)
-    return float(x + cols.mean()) if len(cols) else x + (w - 1) / 2.0
-
 
 def resolve_weights(weights: str | Path | None) -> Path | None:
     """The weights to use: the argument, else $FAIRSPEED_YOLO_WEIGHTS, else None."""
@@ -370,11 +328,15 @@ def resolve_weights(weights: str | Path | None) -> Path | None:
 
 
 def _yolo(
-    path: Path, roi: Roi | None, gate: MotionDetector | None, long_side: int | None
+    path: Path,
+    roi: Roi | None,
+    gate: MotionDetector | None,
+    long_side: int | None,
+    contact: MotionDetector | None,
 ) -> Detector:
     from cameras.vision.measure.yolo import YoloDetector  # imports this module
 
-    return YoloDetector(path, roi=roi, motion_gate=gate, imgsz=long_side)
+    return YoloDetector(path, roi=roi, motion_gate=gate, imgsz=long_side, contact=contact)
 
 
 def make_detector(
@@ -385,18 +347,24 @@ def make_detector(
     min_area_px: float = 400.0,
     road: Callable[[FloatArray], FloatArray] | None = None,
     yolo_long_side: int | None = None,
+    foreground_contact: bool = True,
 ) -> Detector:
     """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
     ``yolo_long_side``: the network input's long side (``yolo.input_long_side``).
+    ``foreground_contact``: YOLO's box bottoms are placed on the motion foreground where
+    it agrees (``contact_edge.bottoms_on_mask``); ``motion_gate``: YOLO skips frames with
+    no foreground. Both use one background model.
 
     Call ``.describe()`` on the result to report the choice to the operator.
     """
     if kind not in ("auto", "yolo", "motion"):
         raise DetectorError(f"unknown detector {kind!r}: use auto, yolo or motion")
     path = resolve_weights(weights)
-    gate = None
-    if motion_gate:  # it only counts foreground pixels
-        gate = MotionDetector(roi=roi, min_area_px=min_area_px, shade_contact=False)
+    motion = None
+    if kind != "motion" and (motion_gate or foreground_contact):  # no shade contact needed
+        motion = MotionDetector(roi=roi, min_area_px=min_area_px, shade_contact=False)
+    gate = motion if motion_gate else None
+    contact = motion if foreground_contact else None
     if kind == "motion":
         det: Detector = MotionDetector(roi=roi, min_area_px=min_area_px, road=road)
     elif kind == "yolo":
@@ -404,9 +372,9 @@ def make_detector(
             raise DetectorError(
                 f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
             )
-        det = _yolo(path, roi, gate, yolo_long_side)
+        det = _yolo(path, roi, gate, yolo_long_side, contact)
     elif path is not None and path.exists():
-        det = _yolo(path, roi, gate, yolo_long_side)
+        det = _yolo(path, roi, gate, yolo_long_side, contact)
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)

@@ -280,8 +280,8 @@ def background_frames(
 def _motion_model(det: Detector) -> MotionDetector | None:
     if isinstance(det, MotionDetector):
         return det
-    gate = getattr(det, "motion_gate", None)
-    return gate if isinstance(gate, MotionDetector) else None
+    model = getattr(det, "motion_model", None)
+    return model if isinstance(model, MotionDetector) else None
 
 
 def seed_background_from_file(det: Detector, source: object) -> bool:

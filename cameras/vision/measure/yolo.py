@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cameras.vision.errors import DetectorError
+from cameras.vision.measure.contact_edge import bottoms_on_mask
 from cameras.vision.measure.detect import (
     VEHICLE_CLASSES,
     Detection,
@@ -75,7 +76,9 @@ class YoloDetector:
 
     ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles);
     ``motion_gate`` skips inference on frames where the motion detector sees no
-    foreground in the roi, which on a quiet road saves most of the CPU.
+    foreground in the roi, which on a quiet road saves most of the CPU. ``contact``: a
+    motion detector whose foreground places each box's bottom edge where it agrees with
+    the box (see ``contact_edge.bottoms_on_mask``); the gate's, when both are given.
     """
 
     name = "yolo"
@@ -89,6 +92,7 @@ class YoloDetector:
         imgsz: int | None = None,
         classes: Sequence[int] = tuple(VEHICLE_CLASSES),
         motion_gate: MotionDetector | None = None,
+        contact: MotionDetector | None = None,
         min_foreground_frac: float = 0.002,
         threads: int = 0,
         runtime: str = "auto",
@@ -102,6 +106,7 @@ class YoloDetector:
         self.conf = conf
         self.classes = list(classes)
         self.motion_gate = motion_gate
+        self.contact = contact
         self.min_foreground_frac = min_foreground_frac
         self.frames_skipped = 0
         self.frames_inferred = 0
@@ -118,18 +123,35 @@ class YoloDetector:
 
     def describe(self) -> str:
         gate = "on" if self.motion_gate is not None else "off"
+        contact = "foreground" if self.contact is not None else "box"
         runtime = "onnxruntime, float" if self.direct is not None else "ultralytics"
         return (
             f"yolo ({self.weights.name}, {runtime}, roi={self.roi}, imgsz={self.imgsz}, "
-            f"motion gate {gate})"
+            f"motion gate {gate}, contact from {contact})"
         )
 
+    @property
+    def motion_model(self) -> MotionDetector | None:
+        """The background model this detector keeps (to seed it from a file's median)."""
+        return self.motion_gate or self.contact
+
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
-        if self.motion_gate is not None:
-            mask, _, _, _ = self.motion_gate.foreground(image)
+        motion = self.motion_model
+        foreground = motion.foreground(image) if motion is not None else None
+        if self.motion_gate is not None and foreground is not None:
+            mask = foreground[0]
             if np.count_nonzero(mask) < self.min_foreground_frac * mask.size:
                 self.frames_skipped += 1
                 return []
+        found = self._boxes(image)
+        if self.contact is None or foreground is None:
+            return found
+        mask, scale, ox, oy = foreground
+        diff = self.contact.difference()
+        return bottoms_on_mask(found, mask, diff, scale, (ox, oy))
+
+    def _boxes(self, image: NDArray[np.uint8]) -> list[Detection]:
+        """YOLO's vehicle boxes in full-picture pixels."""
         crop, ox, oy = _crop(image, self.roi)
         if crop.size == 0:
             return []
