@@ -100,3 +100,45 @@ def test_a_fragment_too_short_to_locate_is_not_held() -> None:
     a, _ = fragments()
     a.samples = a.samples[:2]
     assert s.finished([a]) == [] and s.pending == []
+
+
+def widened_by_a_neighbour(track: Track, frames: int, px: float) -> None:
+    """The last ``frames`` boxes of ``track`` grown to the left, by up to ``px``, as the
+    blob of a vehicle passing beside and beyond it merges into it: its lowest pixels,
+    where its outline reaches the box bottom, stay where they were."""
+    n = len(track.samples)
+    for k, i in enumerate(range(n - frames, n), start=1):
+        s = track.samples[i]
+        x1, y1, x2, y2 = s.xyxy
+        track.samples[i] = replace(s, xyxy=(x1 - px * k / frames, y1, x2, y2))
+
+
+def test_a_fragment_a_neighbours_blob_widened_as_it_broke_is_still_joined() -> None:
+    s = stitcher()
+    a = vehicle_track(CAM, AWAY, TIMES, track_id=1, lowest_column=True)
+    b = vehicle_track(CAM, AWAY, TIMES, track_id=2, lowest_column=True)
+    a.samples, b.samples = a.samples[: BREAK.start], b.samples[BREAK.stop :]
+    widened_by_a_neighbour(a, frames=8, px=120.0)
+    assert s.finished([a]) == []
+    (p,) = s.finished([b])
+    # One track, judged as one (the widened frames are the estimator's to judge).
+    assert p.track_id == 1 and s.pending == []
+    assert BREAK.start - 1 in p.frame_indices and BREAK.stop in p.frame_indices
+
+
+def test_a_track_that_continues_a_fragment_is_measured_joined_to_it_when_asked() -> None:
+    s = stitcher()
+    a, b = fragments()
+    s.finished([a])
+    p = s.continued(b)
+    assert p is not None and p.valid, p and p.reject_reason
+    assert p.track_id == 1 and p.speed_kmh == pytest.approx(90.0, abs=0.2)
+    assert s.pending == []  # the fragment is used up
+
+
+def test_a_track_that_continues_no_fragment_gives_nothing_when_asked() -> None:
+    s = stitcher()
+    a, b = fragments(second=replace(AWAY, x=1.75))  # the next lane: not its continuation
+    s.finished([a])
+    assert s.continued(b) is None
+    assert len(s.pending) == 1  # still held back

@@ -14,9 +14,10 @@ Only a valid reading is final then. One that fails a check is not reported yet: 
 track is measured again when it ends, with every frame it gathered (as a track that never
 left the zone is), so that one vehicle is one passage either way.
 
-A track first seen already inside the zone is left alone: it may be the continuation of a
-vehicle whose track broke mid-zone, which the pipeline joins to its first part when it
-ends (see ``stitch``); measuring it early would count one vehicle twice.
+A track first seen already inside the zone may be the continuation of a vehicle whose
+track broke mid-zone (see ``stitch``): measured alone it would count one vehicle twice, so
+on departure it is measured only joined to the fragment it continues (``born_inside``
+tells the pipeline which tracks these are), and otherwise waits for its track's end.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class DepartureWatch:
     def measured(self, track_id: int) -> bool:
         return track_id in self._measured
 
+    def born_inside(self, track_id: int) -> bool:
+        """The track was first seen inside the zone (it may continue a broken one)."""
+        return track_id in self._born_inside
+
     def mark(self, part: Track) -> None:
         """``part`` (what :meth:`update` returned) was measured on departure: its track
         is measured up to its latest sample."""
@@ -86,13 +91,7 @@ class DepartureWatch:
         """The unmeasured part of each track (of ``active``, the tracker's open tracks)
         that departed at this frame."""
         tracks = list(active)
-        matched = [
-            t
-            for t in tracks
-            if t.samples
-            and t.samples[-1].frame_index == frame_index
-            and t.track_id not in self._born_inside
-        ]
+        matched = [t for t in tracks if t.samples and t.samples[-1].frame_index == frame_index]
         departed: list[Track] = []
         if matched:
             boxes = np.array([t.samples[-1].xyxy for t in matched], dtype=np.float64)

@@ -211,7 +211,10 @@ class MeasurementPipeline:
         out: list[Passage] = []
         assert self.departures is not None
         for track in tracks:
-            passage = self.estimator.estimate(track)
+            if self.departures.born_inside(track.track_id):
+                passage = self.stitcher.continued(track)
+            else:
+                passage = self.estimator.estimate(track)
             if passage is not None and passage.valid:
                 self.departures.mark(track)
                 out.append(passage)

@@ -160,13 +160,21 @@ class SpeedEstimator:
             cfg.overlap_share,
         )
 
-    def road_track(self, track: Track) -> tuple[FloatArray, FloatArray]:
-        """Times and (N, 2) road positions of a track's samples whose contact is seen."""
+    def road_track(self, track: Track, at_contact: bool = False) -> tuple[FloatArray, FloatArray]:
+        """Times and (N, 2) road positions of a track's samples whose contact is seen.
+        ``at_contact``: lateral positions where the outline reaches the box bottom
+        (``contact_x``, where known) rather than at the bottom-centre: a neighbour's blob
+        merging into the box widens it, but leaves the lowest pixels where they were."""
         boxes = track.boxes()
         cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
         usable = ~cut_bottom
         whole = ~(cut_bottom | cut_side | cut_top)
-        world = self.road_positions(boxes, usable, whole, track.contact_xs())
+        contact_x = track.contact_xs()
+        world = self.road_positions(boxes, usable, whole, contact_x)
+        if at_contact:
+            known = np.isfinite(contact_x)
+            at = np.c_[contact_x[known], boxes[known, 3]]
+            world[known, 0] = self.plane.image_to_world(at)[:, 0]
         ok = usable & np.all(np.isfinite(world), axis=1)
         return self.capture_times(track.times(), boxes)[ok], world[ok]
 

@@ -59,7 +59,7 @@ class FragmentStitcher:
 
     def motion(self, track: Track, at_end: bool) -> Motion | None:
         """Motion at the track's end (or start) from its last (first) located samples."""
-        t, world = self.estimator.road_track(track)
+        t, world = self.estimator.road_track(track, at_contact=True)
         k = self.config.end_samples
         t, world = (t[-k:], world[-k:]) if at_end else (t[:k], world[:k])
         if len(t) < 3 or np.ptp(t) <= 0:
@@ -111,29 +111,55 @@ class FragmentStitcher:
         self.pending.remove(pend)
         return [] if pend.passage is None else [pend.passage]
 
+    def continued(self, track: Track) -> Passage | None:
+        """The valid reading of ``track`` joined to the held-back fragment it continues,
+        or None (and nothing changes). Called as a track that started inside the zone
+        leaves it: measured at once, before the tracker can slide it onto another
+        vehicle; the fragment it used is no longer held back."""
+        partner = self._partner(track)
+        if partner is None:
+            return None
+        passage = self.estimator.estimate(_joined(partner.track, track))
+        if passage is None or not passage.valid:
+            return None
+        self.pending.remove(partner)
+        return passage
+
+    def _partner(self, track: Track) -> _Pending | None:
+        """The held-back fragment ``track`` continues (the nearest to where one predicts
+        it), if any."""
+        start = self.motion(track, at_end=False)
+        if start is None:
+            return None
+        fits = [(m, p) for p in self.pending if (m := self.joins(p.end, start)) is not None]
+        return min(fits, key=lambda mp: mp[0])[1] if fits else None
+
     def _one(self, track: Track) -> list[Passage]:
         out: list[Passage] = []
         passage = self.estimator.estimate(track)
         if passage is not None and passage.valid:
             return [passage]
-        start = self.motion(track, at_end=False)
-        if start is not None:
-            fits = [(m, p) for p in self.pending if (m := self.joins(p.end, start)) is not None]
-            if fits:
-                partner = min(fits, key=lambda mp: mp[0])[1]
-                joined = Track(partner.track.track_id, partner.track.samples + track.samples)
-                for votes in (partner.track.class_votes, track.class_votes):
-                    for cls, n in votes.items():
-                        joined.class_votes[cls] = joined.class_votes.get(cls, 0) + n
-                self.pending.remove(partner)
-                joined_passage = self.estimator.estimate(joined)
-                if joined_passage is None:
-                    out += [] if partner.passage is None else [partner.passage]
-                else:
-                    track, passage = joined, joined_passage
+        partner = self._partner(track)
+        if partner is not None:
+            joined = _joined(partner.track, track)
+            self.pending.remove(partner)
+            joined_passage = self.estimator.estimate(joined)
+            if joined_passage is None:
+                out += [] if partner.passage is None else [partner.passage]
+            else:
+                track, passage = joined, joined_passage
         if passage is None or passage.reject_reason == "incomplete_zone":
             end = self.motion(track, at_end=True)
             if end is not None:
                 self.pending.append(_Pending(track, passage, end))
                 return out
         return out if passage is None else [*out, passage]
+
+
+def _joined(first: Track, then: Track) -> Track:
+    """One track of two fragments, under the first one's id."""
+    joined = Track(first.track_id, first.samples + then.samples)
+    for votes in (first.class_votes, then.class_votes):
+        for cls, n in votes.items():
+            joined.class_votes[cls] = joined.class_votes.get(cls, 0) + n
+    return joined
