@@ -43,19 +43,21 @@ def peak_rss_mib() -> float:
 
 
 # The paths measured: the motion detector; YOLO on onnxruntime directly (the default for
-# .onnx weights), with the motion gate, and through ultralytics as before 2026-12-06.
-VARIANTS = ("motion", "yolo", "yolo+gate", "yolo-ultralytics")
+# .onnx weights) as the engine runs it, then without the motion gate, then without the
+# foreground contact either (the engine's default until 2026-12-06); through ultralytics
+# as before 2026-12-06.
+VARIANTS = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics")
 
 
 def make_variant(name: str, video: Path, cal: Any) -> Any:
-    """The detector of one variant: ``motion`` and ``yolo`` are built by ``measure_video``
-    exactly as the engine builds them (``pipeline.detector_for``); ``yolo+gate`` is that
-    YOLO detector behind the motion gate; ``yolo-ultralytics`` the path before
+    """The detector of one variant, built as the engine builds it
+    (``pipeline.detector_for``): ``motion`` and ``yolo`` are the engine's defaults;
+    ``yolo-ungated`` runs YOLO on every frame; ``yolo-box`` also keeps YOLO's own box
+    bottoms (no background model at all); ``yolo-ultralytics`` the path before
     2026-12-06 (ultralytics at its 640 px input)."""
     import cv2
 
-    from cameras.vision.measure.detect import MotionDetector
-    from cameras.vision.measure.pipeline import detector_for, min_blob_area_px
+    from cameras.vision.measure.pipeline import detector_for
     from cameras.vision.measure.yolo import YoloDetector
 
     if name in ("motion", "yolo"):
@@ -63,14 +65,12 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
     cap = cv2.VideoCapture(str(video))
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     cap.release()
-    if name == "yolo+gate":
-        det = detector_for(cal, "yolo", YOLO_WEIGHTS, *size)
-        det.motion_gate = MotionDetector(  # type: ignore[attr-defined]
-            roi=det.roi,  # type: ignore[attr-defined]
-            min_area_px=min_blob_area_px(cal),
-            shade_contact=False,
+    if name == "yolo-ungated":
+        return detector_for(cal, "yolo", YOLO_WEIGHTS, *size, motion_gate=False)
+    if name == "yolo-box":
+        return detector_for(
+            cal, "yolo", YOLO_WEIGHTS, *size, motion_gate=False, foreground_contact=False
         )
-        return det
     roi = cal.plane.image_roi(cal.zone, *size)
     return YoloDetector(YOLO_WEIGHTS, roi=roi, runtime="ultralytics")
 

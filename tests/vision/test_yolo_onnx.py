@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cameras.vision.errors import DetectorError
-from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.detect import Detection, MotionDetector
 from cameras.vision.measure.source import FrameSource
 from cameras.vision.measure.track import ByteTrackTracker
 from cameras.vision.measure.yolo import TRACKER, YoloDetector
@@ -99,3 +99,20 @@ def test_weights_that_are_not_a_model_are_refused_with_the_path(tmp_path: Path) 
     bad.write_bytes(b"\x00garbage")
     with pytest.raises(DetectorError, match=r"not-a-model\.onnx"):
         YoloDetector(bad)
+
+
+@needs_weights
+def test_the_gate_skips_frames_with_less_foreground_than_the_smallest_vehicle() -> None:
+    gate = MotionDetector(min_area_px=400.0, shade_contact=False)
+    det = YoloDetector(WEIGHTS, motion_gate=gate, contact=gate, imgsz=256)
+    road = np.full((240, 320, 3), 90, np.uint8)
+    for _ in range(12):  # an empty road: the background model learns it, YOLO never runs
+        assert det.detect(road) == []
+    speck = road.copy()
+    speck[100:110, 100:120] = 250  # 200 px of foreground (0.26 %): less than a vehicle's 400
+    det.detect(speck)
+    block = road.copy()
+    block[100:140, 100:160] = 250  # 2400 px: worth a look
+    det.detect(block)
+
+    assert (det.frames_skipped, det.frames_inferred) == (13, 1)

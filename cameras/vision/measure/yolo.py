@@ -75,8 +75,9 @@ class YoloDetector:
     before 2026-12-06, kept for comparison in ``benchmarks/throughput.py``).
 
     ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles);
-    ``motion_gate`` skips inference on frames where the motion detector sees no
-    foreground in the roi, which on a quiet road saves most of the CPU. ``contact``: a
+    ``motion_gate`` skips inference on frames where the motion detector sees less
+    foreground in the roi than its smallest vehicle blob (``min_area_px``), which on a
+    quiet road saves most of the CPU. ``contact``: a
     motion detector whose foreground places each box's bottom edge where it agrees with
     the box (see ``contact_edge.bottoms_on_mask``); the gate's, when both are given.
     """
@@ -93,7 +94,6 @@ class YoloDetector:
         classes: Sequence[int] = tuple(VEHICLE_CLASSES),
         motion_gate: MotionDetector | None = None,
         contact: MotionDetector | None = None,
-        min_foreground_frac: float = 0.002,
         threads: int = 0,
         runtime: str = "auto",
     ) -> None:
@@ -107,7 +107,6 @@ class YoloDetector:
         self.classes = list(classes)
         self.motion_gate = motion_gate
         self.contact = contact
-        self.min_foreground_frac = min_foreground_frac
         self.frames_skipped = 0
         self.frames_inferred = 0
         self.direct: OnnxYolo | None = None
@@ -139,8 +138,8 @@ class YoloDetector:
         motion = self.motion_model
         foreground = motion.foreground(image) if motion is not None else None
         if self.motion_gate is not None and foreground is not None:
-            mask = foreground[0]
-            if np.count_nonzero(mask) < self.min_foreground_frac * mask.size:
+            mask, scale = foreground[0], foreground[1]
+            if np.count_nonzero(mask) < self.motion_gate.min_area_px * scale * scale:
                 self.frames_skipped += 1
                 return []
         found = self._boxes(image)
