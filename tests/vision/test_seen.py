@@ -66,7 +66,7 @@ def test_a_box_merged_with_the_next_lanes_vehicle_does_not_count_as_seeing_the_e
 
 
 def test_a_vehicle_lost_in_a_merge_across_the_entry_line_was_not_seen_entering() -> None:
-    # Seen on its own 2-10 m short of the zone, then merged with the slow car behind it
+    # Seen on its own 6-10 m short of the zone, then merged with the slow car behind it
     # in its lane (the box's bottom that car's, on AWAY's line across the road) until 5 m
     # into the zone: the entry line was crossed unseen.
     behind = Vehicle(x=-1.75, y0=6.0, speed_ms=5.0)
@@ -76,7 +76,8 @@ def test_a_vehicle_lost_in_a_merge_across_the_entry_line_was_not_seen_entering()
 
 
 def test_a_vehicle_seen_on_its_own_line_before_the_zone_is_still_measured() -> None:
-    # The same vehicle seen on its own from 0.3 s, 2.5 m short of the zone.
+    # The same vehicle seen on its own from 0.3 s, 2.5 m short of the zone (its merged
+    # boxes before that reach below the picture: no contact).
     p = measure(first_seen_merged(start_s=0.3, merged_s=0.2))
     assert p.valid, p.reject_reason
     assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
