@@ -32,6 +32,11 @@ class SpeedConfig:
     # noise, 0.03-0.07 m in the suite) is not the vehicle's own box (``screen.off_line``).
     off_line_m: float = 0.5
     off_line_sigmas: float = 6.0
+    # A sample further across the road than this (m) from the zone samples' median does
+    # not show the vehicle at the zone's entry or exit (``verdict.check_seen``): half the
+    # narrowest lane (3 m), more than a vehicle may drift over the whole zone
+    # (``lane_change_m``); a box merged with the next lane's vehicle is pulled 1.9-2.3 m.
+    seen_lateral_m: float = 1.5
     reverse_m: float = 0.6  # backward travel beyond noise: reversal
     min_travel_m: float = 3.0  # tracks that moved less are not vehicles passing (ghosts)
     # A box (perspective-normalised, m) narrower or lower than any vehicle's - a

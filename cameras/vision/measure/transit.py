@@ -60,6 +60,7 @@ class Transit:
     frames: NDArray[np.int64]
     stamps: FloatArray  # every sample's, for the timestamps' scatter
     y_usable: FloatArray  # along-road positions of every usable sample, zone or not
+    x_usable: FloatArray  # their lateral positions
     n: int
     sign: float
     distance_m: float
@@ -104,6 +105,7 @@ class Transit:
             frames=samples.frames[inside],
             stamps=samples.stamps,
             y_usable=world[samples.usable, 1],
+            x_usable=world[samples.usable, 0],
             n=n,
             sign=sign,
             distance_m=float(abs(dy_total)),

@@ -107,12 +107,19 @@ def fit_zone(passage: Passage, tr: Transit, cfg: SpeedConfig) -> ZoneFit:
 def check_seen(tr: Transit, fit: ZoneFit, cfg: SpeedConfig) -> None:
     """Seen: entry and exit must be seen - a track that starts mid-zone may have started
     on a merged blob or after an occlusion; its speed would rest on part of the zone
-    only. A fast vehicle crosses a short zone in few frames: what counts is how much of
-    its transit was observed (detection dropouts), not a fixed count."""
+    only. Each end is seen when one of the vehicle's own samples lies within
+    ``max(0.5 m, 1.5 steps)`` of its line, on either side (a frame or two may be lost
+    there): a sample further off says where the vehicle was before or after, not that
+    it was seen crossing - a merge may have hidden it across the line, its box bottom on
+    the neighbour's. Its own samples are those on its line across the road, within
+    ``seen_lateral_m`` of the zone samples' median: a merged box is pulled sideways. A
+    fast vehicle crosses a short zone in few frames: what counts is how much of its
+    transit was observed (detection dropouts), not a fixed count."""
     tol = max(0.5, 1.5 * fit.step_m)
-    y_seen = tr.y_usable * tr.sign
-    if y_seen.min() > tr.y_entry * tr.sign + tol or y_seen.max() < tr.y_exit * tr.sign - tol:
-        raise Rejected("incomplete_zone")
+    y_own = tr.y_usable[np.abs(tr.x_usable - tr.world_x) <= cfg.seen_lateral_m]
+    for end in (tr.y_entry, tr.y_exit):
+        if not np.any(np.abs(y_own - end) <= tol):
+            raise Rejected("incomplete_zone")
     transit_frames = abs(tr.y_hi - tr.y_lo) / max(abs(fit.line.slope), 1e-9) / max(fit.dt_s, 1e-9)
     if tr.n < cfg.min_coverage * transit_frames:
         raise Rejected("too_few_samples")
