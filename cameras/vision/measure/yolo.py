@@ -143,10 +143,10 @@ class YoloDetector:
                 self.frames_skipped += 1
                 return []
         found = self._boxes(image)
-        if self.contact is None or foreground is None:
+        if self.contact is None or foreground is None or not found:
             return found
         mask, scale, ox, oy = foreground
-        diff = self.contact.difference()
+        diff = self.contact.difference()  # the background image: only with boxes to place
         return bottoms_on_mask(found, mask, diff, scale, (ox, oy))
 
     def _boxes(self, image: NDArray[np.uint8]) -> list[Detection]:
