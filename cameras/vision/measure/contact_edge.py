@@ -91,7 +91,7 @@ def bottoms_on_mask(
     """
     if not detections or not np.any(mask):
         return detections
-    _, labels, _, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
     lab = np.asarray(labels, np.int32)
     return [_place(d, lab, diff, scale, offset, tolerance) for d in detections]
 
