@@ -211,7 +211,11 @@ class MotionDetector:
         return mask, s, ox, oy
 
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
-        mask, s, ox, oy = self.foreground(image)
+        return self.blobs(*self.foreground(image))
+
+    def blobs(self, mask: NDArray[np.uint8], s: float, ox: int, oy: int) -> list[Detection]:
+        """The vehicle boxes in a foreground ``mask`` (at scale ``s``, its top-left at
+        ``ox, oy``), as :meth:`foreground` returns it for the latest frame."""
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n <= 1:
             return []
