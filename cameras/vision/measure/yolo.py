@@ -22,6 +22,7 @@ from cameras.vision.measure.detect import (
     Roi,
     _crop,
 )
+from cameras.vision.measure.fill_in import FillIn
 from cameras.vision.measure.geometry import RoadPlane
 from cameras.vision.measure.yolo_onnx import OnnxYolo
 
@@ -96,6 +97,7 @@ class YoloDetector:
         contact: MotionDetector | None = None,
         threads: int = 0,
         runtime: str = "auto",
+        fill_in: bool = True,
     ) -> None:
         path = Path(weights)
         if not path.exists():
@@ -109,6 +111,7 @@ class YoloDetector:
         self.contact = contact
         self.frames_skipped = 0
         self.frames_inferred = 0
+        self.fill_in = FillIn(conf) if fill_in and self.motion_model is not None else None
         self.direct: OnnxYolo | None = None
         self.model: Any = None
         if runtime not in ("auto", "ultralytics"):
@@ -126,7 +129,8 @@ class YoloDetector:
         runtime = "onnxruntime, float" if self.direct is not None else "ultralytics"
         return (
             f"yolo ({self.weights.name}, {runtime}, roi={self.roi}, imgsz={self.imgsz}, "
-            f"motion gate {gate}, contact from {contact})"
+            f"motion gate {gate}, contact from {contact}, "
+            f"fill-in {'on' if self.fill_in is not None else 'off'})"
         )
 
     @property
@@ -141,13 +145,21 @@ class YoloDetector:
             mask, scale = foreground[0], foreground[1]
             if np.count_nonzero(mask) < self.motion_gate.min_area_px * scale * scale:
                 self.frames_skipped += 1
+                if self.fill_in is not None:
+                    self.fill_in.reset()
                 return []
         found = self._boxes(image)
-        if self.contact is None or foreground is None or not found:
+        if motion is None or foreground is None:
             return found
-        mask, scale, ox, oy = foreground
-        diff = self.contact.difference()  # the background image: only with boxes to place
-        return bottoms_on_mask(found, mask, diff, scale, (ox, oy))
+        if self.contact is not None and found:
+            mask, scale, ox, oy = foreground
+            diff = self.contact.difference()  # the background image: only with boxes to place
+            found = bottoms_on_mask(found, mask, diff, scale, (ox, oy))
+        if self.fill_in is not None and self.fill_in.previous:
+            found = self.fill_in.step(found, motion.blobs(*foreground))
+        elif self.fill_in is not None:
+            found = self.fill_in.step(found, [])
+        return found
 
     def _boxes(self, image: NDArray[np.uint8]) -> list[Detection]:
         """YOLO's vehicle boxes in full-picture pixels."""

@@ -1,0 +1,82 @@
+"""Frames YOLO misses are filled in from the motion foreground, only for vehicles YOLO saw."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cameras.vision.measure.detect import Detection, MotionDetector
+from cameras.vision.measure.fill_in import FillIn
+
+
+def box(
+    x: float, y: float = 100.0, w: float = 40.0, h: float = 30.0, cls: str = "car"
+) -> Detection:
+    return Detection((x, y, x + w, y + h), 0.8, cls, contact_x=x + w / 2)
+
+
+def test_a_blob_continuing_a_yolo_box_is_handed_on_with_yolos_class_and_floor_score() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100, cls="truck")], [box(101)])
+
+    out = fill.step([], [box(104)])
+
+    assert len(out) == 1
+    assert out[0].xyxy == box(104).xyxy
+    assert (out[0].cls, out[0].conf) == ("truck", 0.1)
+    assert out[0].contact_x == box(104).contact_x  # the blob's own contact column
+
+
+def test_a_run_of_blobs_goes_on_from_blob_to_blob() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+    kept = [fill.step([], [box(100 + 6 * k)]) for k in range(1, 8)]
+
+    assert all(len(out) == 1 for out in kept)
+    assert fill.filled == 7
+
+
+def test_motion_yolo_never_called_a_vehicle_starts_nothing() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+
+    out = fill.step([], [box(300)])  # a pedestrian, a branch: nowhere near the car
+
+    assert out == []
+
+
+def test_a_blob_touching_a_yolo_box_is_yolos_vehicle_and_is_not_added_twice() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+    yolo = [box(103)]
+
+    out = fill.step(yolo, [box(102, w=60)])  # the same car's blob, merged with a neighbour
+
+    assert out == yolo
+
+
+def test_a_run_ends_after_max_run_frames_without_yolo() -> None:
+    fill = FillIn(conf=0.1, max_run=3)
+    fill.step([box(100)], [])
+    counts = [len(fill.step([], [box(100 + 2 * k)])) for k in range(1, 6)]
+
+    assert counts == [1, 1, 1, 0, 0]
+
+
+def test_a_frame_with_nothing_moving_ends_every_run() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+    fill.reset()
+
+    assert fill.step([], [box(101)]) == []
+
+
+def test_the_motion_detector_finds_the_same_blobs_from_its_foreground_as_from_the_frame() -> None:
+    road = np.full((240, 320, 3), 90, np.uint8)
+    a, b = MotionDetector(min_area_px=200.0), MotionDetector(min_area_px=200.0)
+    for _ in range(12):
+        a.detect(road)
+        b.foreground(road)
+    car = road.copy()
+    car[100:140, 100:170] = 30
+
+    assert a.detect(car) == b.blobs(*b.foreground(car))
