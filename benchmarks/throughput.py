@@ -45,8 +45,8 @@ def peak_rss_mib() -> float:
 # The paths measured: the motion detector; YOLO on onnxruntime directly (the default for
 # .onnx weights) as the engine runs it, then without the motion gate, then without the
 # foreground contact either (the engine's default until 2026-12-06); through ultralytics
-# as before 2026-12-06.
-VARIANTS = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics")
+# as before 2026-12-06; and without filling in the frames YOLO misses.
+VARIANTS = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics", "yolo-no-fill")
 
 
 def make_variant(name: str, video: Path, cal: Any) -> Any:
@@ -54,7 +54,8 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
     (``pipeline.detector_for``): ``motion`` and ``yolo`` are the engine's defaults;
     ``yolo-ungated`` runs YOLO on every frame; ``yolo-box`` also keeps YOLO's own box
     bottoms (no background model at all); ``yolo-ultralytics`` the path before
-    2026-12-06 (ultralytics at its 640 px input)."""
+    2026-12-06 (ultralytics at its 640 px input); ``yolo-no-fill`` the default without
+    the motion blobs in the frames YOLO misses (``fill_in``)."""
     import cv2
 
     from cameras.vision.measure.pipeline import detector_for
@@ -71,6 +72,8 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
         return detector_for(
             cal, "yolo", YOLO_WEIGHTS, *size, motion_gate=False, foreground_contact=False
         )
+    if name == "yolo-no-fill":
+        return detector_for(cal, "yolo", YOLO_WEIGHTS, *size, fill_in=False)
     roi = cal.plane.image_roi(cal.zone, *size)
     return YoloDetector(YOLO_WEIGHTS, roi=roi, runtime="ultralytics")
 

@@ -337,10 +337,13 @@ def _yolo(
     gate: MotionDetector | None,
     long_side: int | None,
     contact: MotionDetector | None,
+    fill_in: bool,
 ) -> Detector:
     from cameras.vision.measure.yolo import YoloDetector  # imports this module
 
-    return YoloDetector(path, roi=roi, motion_gate=gate, imgsz=long_side, contact=contact)
+    return YoloDetector(
+        path, roi=roi, motion_gate=gate, imgsz=long_side, contact=contact, fill_in=fill_in
+    )
 
 
 def make_detector(
@@ -352,12 +355,15 @@ def make_detector(
     road: Callable[[FloatArray], FloatArray] | None = None,
     yolo_long_side: int | None = None,
     foreground_contact: bool = True,
+    fill_in: bool = True,
 ) -> Detector:
     """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
     ``yolo_long_side``: the network input's long side (``yolo.input_long_side``).
     ``foreground_contact``: YOLO's box bottoms are placed on the motion foreground where
     it agrees (``contact_edge.bottoms_on_mask``); ``motion_gate``: YOLO skips frames with
-    no foreground. Both use one background model.
+    no foreground; ``fill_in``: frames YOLO misses are filled in from the motion blobs that
+    continue a vehicle it saw (``fill_in.FillIn``; it needs the gate's or the contact's
+    background model). All use one.
 
     Call ``.describe()`` on the result to report the choice to the operator.
     """
@@ -376,9 +382,9 @@ def make_detector(
             raise DetectorError(
                 f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
             )
-        det = _yolo(path, roi, gate, yolo_long_side, contact)
+        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in)
     elif path is not None and path.exists():
-        det = _yolo(path, roi, gate, yolo_long_side, contact)
+        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in)
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)

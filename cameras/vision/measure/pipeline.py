@@ -229,11 +229,13 @@ def detector_for(
     height: int,
     motion_gate: bool = True,
     foreground_contact: bool = True,
+    fill_in: bool = True,
 ) -> Detector:
     """The detector for this calibration and picture size, as every caller makes it: over
     the zone's ROI, blobs scaled to the zone, YOLO's input sized to the zone's far end,
-    YOLO behind the motion gate and its box bottoms placed on the foreground (both off
-    only to measure what they do, see ``benchmarks/throughput.py``).
+    YOLO behind the motion gate, its box bottoms placed on the foreground and the frames
+    it misses filled in from motion blobs (each off only to measure what it does, see
+    ``benchmarks/throughput.py``).
 
     Blob splitting (``road=calibration.plane.image_to_world``) stays off: on the synthetic
     suite it lost as many vehicles as it saved (75.5-75.8 % of unoccluded vehicles
@@ -246,6 +248,7 @@ def detector_for(
         min_area_px=min_blob_area_px(calibration),
         motion_gate=motion_gate,
         foreground_contact=foreground_contact,
+        fill_in=fill_in,
         yolo_long_side=input_long_side(calibration.plane, calibration.zone, roi) if roi else None,
     )
 
