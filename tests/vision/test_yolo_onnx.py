@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cameras.vision.errors import DetectorError
-from cameras.vision.measure.detect import Detection, MotionDetector
+from cameras.vision.measure.detect import Detection, MotionDetector, make_detector
 from cameras.vision.measure.source import FrameSource
 from cameras.vision.measure.track import ByteTrackTracker
 from cameras.vision.measure.yolo import TRACKER, YoloDetector
@@ -116,3 +116,14 @@ def test_the_gate_skips_frames_with_less_foreground_than_the_smallest_vehicle() 
     det.detect(block)
 
     assert (det.frames_skipped, det.frames_inferred) == (13, 1)
+
+
+@needs_weights
+def test_the_yolo_path_fills_in_missed_frames_by_default_and_says_so() -> None:
+    on = make_detector("yolo", WEIGHTS, motion_gate=True)
+    off = make_detector("yolo", WEIGHTS, motion_gate=True, fill_in=False)
+    bare = make_detector("yolo", WEIGHTS, foreground_contact=False)  # no background model
+
+    assert "fill-in on" in on.describe()
+    assert "fill-in off" in off.describe()
+    assert "fill-in off" in bare.describe()
