@@ -80,3 +80,15 @@ def test_the_motion_detector_finds_the_same_blobs_from_its_foreground_as_from_th
     car[100:140, 100:170] = 30
 
     assert a.detect(car) == b.blobs(*b.foreground(car))
+
+
+def test_a_blob_merged_with_a_neighbour_does_not_continue_the_vehicle() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+
+    merged = fill.step([], [box(102, w=60)])  # half as wide again: two vehicles' blob
+    fragment = FillIn(conf=0.1)
+    fragment.step([box(100)], [])
+
+    assert merged == []
+    assert fragment.step([], [box(101, h=15)]) == []  # a roof alone, half the height

@@ -46,10 +46,13 @@ def _touches(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 class FillIn:
     """Motion blobs that continue a YOLO vehicle through the frames YOLO misses."""
 
-    def __init__(self, conf: float, max_run: int = 30, min_iou: float = 0.3) -> None:
+    def __init__(
+        self, conf: float, max_run: int = 30, min_iou: float = 0.3, max_size_ratio: float = 1.3
+    ) -> None:
         self.conf = conf
         self.max_run = max_run
         self.min_iou = min_iou
+        self.max_size_ratio = max_size_ratio
         self.previous: list[_Seen] = []
         self.filled = 0  # blobs handed on, over the whole video
 
@@ -75,15 +78,24 @@ class FillIn:
         self.previous = []
 
     def _continued(self, blob: Detection) -> _Seen | None:
-        """The previous frame's vehicle this blob continues, if any may be continued."""
+        """The previous frame's vehicle this blob continues, if any may be continued: it
+        overlaps its box and is about its size (a vehicle's box grows or shrinks a few per
+        cent a frame; a blob merged with a neighbour's, or a fragment, does not continue it)."""
         best, best_iou = None, self.min_iou
         for p in self.previous:
-            if p.run >= self.max_run:
+            if p.run >= self.max_run or not self._same_size(blob.xyxy, p.xyxy):
                 continue
             iou = _iou(blob.xyxy, p.xyxy)
             if iou >= best_iou:
                 best, best_iou = p, iou
         return best
+
+    def _same_size(self, a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        for lo, hi in ((0, 2), (1, 3)):
+            ea, eb = a[hi] - a[lo], b[hi] - b[lo]
+            if min(ea, eb) <= 0 or max(ea, eb) > self.max_size_ratio * min(ea, eb):
+                return False
+        return True
 
 
 __all__ = ["FillIn"]
