@@ -92,3 +92,11 @@ def test_a_blob_merged_with_a_neighbour_does_not_continue_the_vehicle() -> None:
 
     assert merged == []
     assert fragment.step([], [box(101, h=15)]) == []  # a roof alone, half the height
+
+
+def test_blobs_are_only_wanted_when_a_vehicle_of_the_frame_before_has_no_yolo_box() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100), box(300)], [])
+
+    assert not fill.missing([box(102), box(303)])
+    assert fill.missing([box(102)])

@@ -73,6 +73,15 @@ class FillIn:
         self.filled += len(added)
         return found + added
 
+    def missing(self, found: list[Detection]) -> bool:
+        """Whether a vehicle of the previous frame that may still be continued has no box
+        of YOLO's continuing it in ``found``: only then are this frame's blobs worth
+        finding (a blob continuing a vehicle YOLO boxed again would touch that box)."""
+        return any(
+            p.run < self.max_run and not any(_iou(d.xyxy, p.xyxy) >= self.min_iou for d in found)
+            for p in self.previous
+        )
+
     def reset(self) -> None:
         """Forget the previous frame (a frame the gate skipped: nothing moved)."""
         self.previous = []

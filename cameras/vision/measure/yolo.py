@@ -155,10 +155,9 @@ class YoloDetector:
             mask, scale, ox, oy = foreground
             diff = self.contact.difference()  # the background image: only with boxes to place
             found = bottoms_on_mask(found, mask, diff, scale, (ox, oy))
-        if self.fill_in is not None and self.fill_in.previous:
-            found = self.fill_in.step(found, motion.blobs(*foreground))
-        elif self.fill_in is not None:
-            found = self.fill_in.step(found, [])
+        if self.fill_in is not None:
+            missing = self.fill_in.missing(found)
+            found = self.fill_in.step(found, motion.blobs(*foreground) if missing else [])
         return found
 
     def _boxes(self, image: NDArray[np.uint8]) -> list[Detection]:
