@@ -24,6 +24,7 @@ def test_a_blob_continuing_a_yolo_box_is_handed_on_with_yolos_class_and_floor_sc
     assert out[0].xyxy == box(104).xyxy
     assert (out[0].cls, out[0].conf) == ("truck", 0.1)
     assert out[0].contact_x == box(104).contact_x  # the blob's own contact column
+    assert not out[0].sized  # another detector's outline: its size judges nothing
 
 
 def test_a_run_of_blobs_goes_on_from_blob_to_blob() -> None:

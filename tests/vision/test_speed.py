@@ -712,3 +712,30 @@ def test_uncertainty_covers_reporting_the_lower_half() -> None:
     assert p.details["lower_half_offset_kmh"] == pytest.approx(offset)
     assert offset > 0
     assert p.uncertainty_kmh >= offset + 2 * p.details["u_fit_kmh"]
+
+
+def outlined_by_another_detector(track: Track, sized: bool) -> Track:
+    """``track`` with every other sample's box replaced by a tighter, wider outline with
+    the same bottom (a motion blob standing in where YOLO missed: no shadow, no roof)."""
+
+    def other(s: TrackSample) -> TrackSample:
+        x1, y1, x2, y2 = s.xyxy
+        mid, half = 0.5 * (x1 + x2), 0.65 * (x2 - x1)
+        top = y2 - 0.55 * (y2 - y1)
+        return replace(s, xyxy=(mid - half, top, mid + half, y2), sized=sized)
+
+    samples = [other(s) if i % 2 else s for i, s in enumerate(track.samples)]
+    return Track(track.track_id, samples, dict(track.class_votes))
+
+
+def test_boxes_of_another_detectors_outline_place_the_vehicle_but_their_size_judges_nothing() -> (
+    None
+):
+    track = vehicle_track(CAM, AWAY, TIMES)
+
+    judged = measure(outlined_by_another_detector(track, sized=True))
+    placed = measure(outlined_by_another_detector(track, sized=False))
+
+    assert not judged.valid
+    assert placed.valid, placed.reject_reason
+    assert placed.speed_kmh == pytest.approx(90.0, abs=0.1)

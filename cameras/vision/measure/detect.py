@@ -41,7 +41,9 @@ class Detection:
     the motion detector's second guess at the bottom (see ``shade``), where it differs.
     ``contact_x``: the column of the blob's lowest pixels (the motion detector's; a box
     alone does not say where along its bottom edge the vehicle reaches it); ``shade_x``
-    the same for ``shade_y2``."""
+    the same for ``shade_y2``. ``sized``: False where the box's size is not comparable
+    with the track's other boxes (another detector's outline standing in for a frame,
+    see ``fill_in``): its bottom and contact place the vehicle, its size judges nothing."""
 
     xyxy: tuple[float, float, float, float]
     conf: float
@@ -49,6 +51,7 @@ class Detection:
     shade_y2: float | None = None
     contact_x: float | None = None
     shade_x: float | None = None
+    sized: bool = True
 
     @property
     def contact_point(self) -> tuple[float, float]:

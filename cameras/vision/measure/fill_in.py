@@ -10,7 +10,10 @@ blob handed on in the frame before, for at most ``max_run`` frames since YOLO la
 it. A blob that any box of YOLO's touches is YOLO's vehicle (or merged with it) and is
 not handed on; motion that YOLO never called a vehicle (a pedestrian, a swaying branch)
 never starts a run. The blob's box is the motion detector's (bottom placed from the
-foreground as the motion detector places it), its class YOLO's, its score YOLO's floor.
+foreground as the motion detector places it), its class YOLO's, its score YOLO's floor;
+its size is another detector's outline, not comparable with YOLO's boxes, so it is
+marked not ``sized``: its bottom and contact place the vehicle, the engine's box-size
+checks pass it by.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class FillIn:
             before = self._continued(blob)
             if before is None:
                 continue
-            added.append(replace(blob, conf=self.conf, cls=before.cls))
+            added.append(replace(blob, conf=self.conf, cls=before.cls, sized=False))
             seen.append(_Seen(blob.xyxy, before.cls, before.run + 1))
         self.previous = seen
         self.filled += len(added)

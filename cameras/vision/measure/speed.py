@@ -168,7 +168,7 @@ class SpeedEstimator:
         boxes = track.boxes()
         cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
         usable = ~cut_bottom
-        whole = ~(cut_bottom | cut_side | cut_top)
+        whole = ~(cut_bottom | cut_side | cut_top) & track.sized()
         contact_x = track.contact_xs()
         world = self.road_positions(boxes, usable, whole, contact_x)
         if at_contact:
@@ -254,7 +254,8 @@ class SpeedEstimator:
         usable = ~cut_bottom
         if not cfg.row_contact:
             usable &= ~cut_side  # the bottom-centre of a side-cut box is off the vehicle
-        whole = ~(cut_bottom | cut_side | cut_top)
+        sized = track.sized()  # another detector's outline: its size judges nothing
+        whole = ~(cut_bottom | cut_side | cut_top) & sized
         world = self.road_positions(boxes, usable, whole, track.contact_xs())
         usable &= np.all(np.isfinite(world), axis=1)
         inside = usable & points_in_polygon(world, self.zone)
@@ -273,6 +274,7 @@ class SpeedEstimator:
             world=world,
             cut_side=cut_side,
             cut_top=cut_top,
+            sized=sized,
             whole=whole,
             usable=usable,
             inside=inside,

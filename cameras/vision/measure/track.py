@@ -56,6 +56,7 @@ class TrackSample:
     shade_y2: float | None = None  # the detector's second guess at the bottom, if any
     contact_x: float | None = None  # column where the outline meets the bottom, if known
     shade_x: float | None = None  # the same for ``shade_y2``
+    sized: bool = True  # the box's size is comparable with the track's others
 
 
 @dataclass
@@ -91,6 +92,10 @@ class Track:
 
     def overlaps(self) -> FloatArray:
         return np.array([s.overlap for s in self.samples], dtype=np.float64)
+
+    def sized(self) -> NDArray[np.bool_]:
+        """Whether each sample's box size is comparable with the others (see ``Detection``)."""
+        return np.array([s.sized for s in self.samples], dtype=bool)
 
     def contact_xs(self) -> FloatArray:
         """Each sample's ``contact_x``, NaN where the detector gave none."""
@@ -227,7 +232,15 @@ class ByteTrackTracker:
             d = detections[int(di)]
             track.samples.append(
                 TrackSample(
-                    frame_index, t_s, d.xyxy, d.conf, float(ov), d.shade_y2, d.contact_x, d.shade_x
+                    frame_index,
+                    t_s,
+                    d.xyxy,
+                    d.conf,
+                    float(ov),
+                    d.shade_y2,
+                    d.contact_x,
+                    d.shade_x,
+                    d.sized,
                 )
             )
             track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1

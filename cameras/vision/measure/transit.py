@@ -36,6 +36,9 @@ class Samples:
     usable: BoolArray
     inside: BoolArray
     n_set_aside: int = 0
+    # False where the box's size is not comparable with the others (``Detection.sized``):
+    # judged as if cut at its sides and top
+    sized: BoolArray | None = None
 
     def set_aside(self, idx: IndexArray) -> None:
         """Take samples ``idx`` out of the measurement."""
@@ -91,6 +94,7 @@ class Transit:
         if n >= 2 and contact_v[-1] != contact_v[0]:
             direction = "toward" if contact_v[-1] > contact_v[0] else "away"
         world_x = float(np.median(x))
+        sized = np.ones(n, dtype=bool) if samples.sized is None else samples.sized[inside]
         y_lo, y_hi = zone_extent_at(zone, world_x)
         return cls(
             t=t,
@@ -99,8 +103,8 @@ class Transit:
             world=world[inside],
             boxes=boxes,
             contacts=contacts,
-            side_ok=~samples.cut_side[inside],
-            top_ok=~samples.cut_top[inside],
+            side_ok=~samples.cut_side[inside] & sized,
+            top_ok=~samples.cut_top[inside] & sized,
             overlaps=samples.overlaps[inside],
             frames=samples.frames[inside],
             stamps=samples.stamps,
