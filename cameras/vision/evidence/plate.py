@@ -20,6 +20,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cameras.vision.boxes import iou
+
 # (x1, y1, x2, y2) in pixels of the image given to the function.
 BBox = tuple[int, int, int, int]
 
@@ -102,7 +104,7 @@ def find_plate_candidates(image: np.ndarray, max_candidates: int = MAX_CANDIDATE
         if y + bh / 2 >= LOWER_REGION_START * h:
             candidates.append((x, y, x + bw, y + bh))
     for box in _edge_density_candidates(gray):
-        if all(_iou(box, c) < 0.5 for c in candidates):
+        if all(iou(box, c) < 0.5 for c in candidates):
             candidates.append(box)
     return candidates[:max_candidates]
 
@@ -134,14 +136,6 @@ def _edge_density_candidates(gray: np.ndarray) -> list[BBox]:
             scored.append((density, (x, top + y, x + bw, top + y + bh)))
     scored.sort(key=lambda s: -s[0])
     return [box for _, box in scored]
-
-
-def _iou(a: BBox, b: BBox) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _recognise(crop: np.ndarray, use_det: bool) -> tuple[str, float]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from cameras.vision.boxes import overlaps
 from cameras.vision.evidence.plate import BBox, cascade_path, plate_cascade
 
 BoxLike = Sequence[float]  # (x1, y1, x2, y2) pixels, ints or floats (detector output)
@@ -142,10 +143,6 @@ def _sub_box(box: BBox, fx0: float, fy0: float, fx1: float, fy1: float) -> BBox:
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
     return (x1 + round(fx0 * w), y1 + round(fy0 * h), x1 + round(fx1 * w), y1 + round(fy1 * h))
-
-
-def _overlaps(a: BBox, b: BBox) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 def _intersection(a: BBox, b: BBox) -> BBox | None:
@@ -288,7 +285,7 @@ def _glass_and_plate(
         kept = (min(kept[0], located[0]), min(kept[1], located[1]),
                 max(kept[2], located[2]), max(kept[3], located[3]))  # fmt: skip
     assert glass is not None
-    if _overlaps(glass, kept):  # a plate mounted high: the glass stops above it
+    if overlaps(glass, kept):  # a plate mounted high: the glass stops above it
         glass = (glass[0], glass[1], glass[2], max(glass[1], kept[1]))
     return (glass if _area(glass) else None), kept
 
@@ -345,7 +342,7 @@ def _detect_in(image: np.ndarray, part: BBox, kept: BBox, cfg: RedactionConfig) 
     found = []
     for kind, (x1, y1, x2, y2) in hits:
         box = (px1 + x1, py1 + y1, px1 + x2, py1 + y2)
-        if kind == "plate" and _overlaps(box, kept):
+        if kind == "plate" and overlaps(box, kept):
             continue  # the target's own plate: it is the evidence
         found.append(Redaction(kind, box))
     return found

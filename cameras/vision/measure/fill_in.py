@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cameras.vision.boxes import iou, overlaps
 from cameras.vision.measure.detect import Detection
 
 
@@ -30,20 +31,6 @@ class _Seen:
     xyxy: tuple[float, float, float, float]
     cls: str
     run: int
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
-def _touches(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 class FillIn:
@@ -65,7 +52,7 @@ class FillIn:
         added: list[Detection] = []
         seen = [_Seen(d.xyxy, d.cls, 0) for d in found]
         for blob in blobs:
-            if any(_touches(blob.xyxy, d.xyxy) for d in found):
+            if any(overlaps(blob.xyxy, d.xyxy) for d in found):
                 continue
             before = self._continued(blob)
             if before is None:
@@ -81,7 +68,7 @@ class FillIn:
         of YOLO's continuing it in ``found``: only then are this frame's blobs worth
         finding (a blob continuing a vehicle YOLO boxed again would touch that box)."""
         return any(
-            p.run < self.max_run and not any(_iou(d.xyxy, p.xyxy) >= self.min_iou for d in found)
+            p.run < self.max_run and not any(iou(d.xyxy, p.xyxy) >= self.min_iou for d in found)
             for p in self.previous
         )
 
@@ -97,9 +84,9 @@ class FillIn:
         for p in self.previous:
             if p.run >= self.max_run or not self._same_size(blob.xyxy, p.xyxy):
                 continue
-            iou = _iou(blob.xyxy, p.xyxy)
-            if iou >= best_iou:
-                best, best_iou = p, iou
+            share = iou(blob.xyxy, p.xyxy)
+            if share >= best_iou:
+                best, best_iou = p, share
         return best
 
     def _same_size(self, a: tuple[float, ...], b: tuple[float, ...]) -> bool:

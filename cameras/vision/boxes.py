@@ -1,0 +1,19 @@
+"""Axis-aligned boxes ``(x1, y1, x2, y2)`` in pixels: how two of them overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether the two boxes share any area."""
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of the two boxes (0.0 when either has no area)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
