@@ -35,10 +35,10 @@ class Samples:
     whole: BoolArray  # no edge of the box on the edge of the view
     usable: BoolArray
     inside: BoolArray
-    n_set_aside: int = 0
     # False where the box's size is not comparable with the others (``Detection.sized``):
     # judged as if cut at its sides and top
-    sized: BoolArray | None = None
+    sized: BoolArray
+    n_set_aside: int = 0
 
     def set_aside(self, idx: IndexArray) -> None:
         """Take samples ``idx`` out of the measurement."""
@@ -94,7 +94,7 @@ class Transit:
         if n >= 2 and contact_v[-1] != contact_v[0]:
             direction = "toward" if contact_v[-1] > contact_v[0] else "away"
         world_x = float(np.median(x))
-        sized = np.ones(n, dtype=bool) if samples.sized is None else samples.sized[inside]
+        sized = samples.sized[inside]
         y_lo, y_hi = zone_extent_at(zone, world_x)
         return cls(
             t=t,
