@@ -223,6 +223,24 @@ def test_the_second_guess_is_judged_on_its_contact_not_on_the_pieces_above_it() 
     assert p.details["contact_from_shade"] == 1.0
 
 
+def test_a_fragment_whose_zone_contacts_stayed_on_the_piece_stays_a_fragment() -> None:
+    # The second guess reached the road only in the frames before the zone; inside it
+    # the window's own bottom, 1.2 m up, would place the van: ahead of it, and faster.
+    window = replace(AWAY, width=1.6, length=0.05, height=0.5, z0=1.2)
+    van = vehicle_track(CAM, replace(AWAY, width=2.0, height=2.4), TIMES)
+    track = flickering(vehicle_track(CAM, window, TIMES))
+    guessed = with_second_guess(track, van)
+    early = Track(
+        guessed.track_id,
+        [s if i < 8 else replace(s, shade_y2=None) for i, s in enumerate(guessed.samples)],
+        dict(guessed.class_votes),
+    )
+    believed = measure(early, fragment_shade_share=0.0)
+    assert believed.valid and believed.speed_kmh > 95.0  # the over-read the rule stops
+    assert believed.details["shade_share"] == 0.0
+    assert measure(early).reject_reason == "fragment"
+
+
 def test_a_second_guess_that_jumps_to_another_vehicle_is_not_believed() -> None:
     # Halfway through the zone the shadow run below the window reaches a car 4 m ahead.
     window = replace(AWAY, width=1.6, length=0.05, height=0.5, z0=1.2)

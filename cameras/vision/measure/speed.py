@@ -30,6 +30,14 @@ from cameras.vision.measure.verdict import judge
 
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
+
+def shade_share(track: Track, frames: tuple[int, ...]) -> float:
+    """Share of ``frames`` (a reading's zone samples) whose contact the detector's second
+    guess moved down (``TrackSample.shade_y2``); 0.0 for no frames."""
+    shaded = {s.frame_index for s in track.samples if s.shade_y2 is not None}
+    return sum(f in shaded for f in frames) / len(frames) if frames else 0.0
+
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IndexArray = NDArray[np.intp]
@@ -184,16 +192,26 @@ class SpeedEstimator:
         a vehicle whose body matched the road, a dark body whose lower part came and went
         as "shadow") is measured again from the detector's second guess at each contact,
         the lowest shadow-coloured pixel in a run from the blob down to plain road (see
-        ``shade``). The second reading stands only if it passes every check; otherwise
-        the first verdict does."""
+        ``shade``). The second reading stands only if it passes every check, and a
+        fragment's only if most of its zone contacts were moved down to the road;
+        otherwise the first verdict does."""
         passage = self._estimate(track)
         if passage is not None and passage.reject_reason in self.config.shade_retry:
             whole = track.with_shade_contact()
             retry = self._estimate(whole, shade_contact=True) if whole is not None else None
             if retry is not None and retry.valid:
                 retry.details["contact_from_shade"] = 1.0
-                return retry
+                retry.details["shade_share"] = shade_share(track, retry.frame_indices)
+                if self._retry_stands(passage, retry):
+                    return retry
         return passage
+
+    def _retry_stands(self, first: Passage, retry: Passage) -> bool:
+        """A fragment's retry stands only where most of its contacts came down to the road
+        (``SpeedConfig.fragment_shade_share``); others were judged on the contact alone."""
+        if first.reject_reason != "fragment":
+            return True
+        return retry.details["shade_share"] >= self.config.fragment_shade_share
 
     def _estimate(self, track: Track, shade_contact: bool = False) -> Passage | None:
         """One reading of ``track``: screen its samples, then judge the zone's (see
