@@ -31,6 +31,12 @@ from cameras.vision.measure.verdict import judge
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
 
+def halves_gap(p: Passage) -> float:
+    """How far apart a reading's two halves are, relative to the lower."""
+    v1, v2 = p.speed_first_half_kmh, p.speed_second_half_kmh
+    return abs(v1 - v2) / max(min(v1, v2), 1e-9)
+
+
 def shade_share(track: Track, frames: tuple[int, ...]) -> float:
     """Share of ``frames`` (a reading's zone samples) whose contact the detector's second
     guess moved down (``TrackSample.shade_y2``); 0.0 for no frames."""
@@ -194,17 +200,29 @@ class SpeedEstimator:
         the lowest shadow-coloured pixel in a run from the blob down to plain road (see
         ``shade``). The second reading stands only if it passes every check, and a
         fragment's only if most of its zone contacts were moved down to the road;
-        otherwise the first verdict does."""
+        otherwise the first verdict does. A valid reading whose halves are further apart
+        than 3 % (allowed up to 3 km/h) is measured again too, and the second reading
+        replaces it where its halves agree more closely."""
         passage = self._estimate(track)
-        if passage is not None and passage.reject_reason in self.config.shade_retry:
-            whole = track.with_shade_contact()
-            retry = self._estimate(whole, shade_contact=True) if whole is not None else None
-            if retry is not None and retry.valid:
-                retry.details["contact_from_shade"] = 1.0
-                retry.details["shade_share"] = shade_share(track, retry.frame_indices)
-                if self._retry_stands(passage, retry):
-                    return retry
-        return passage
+        if passage is None or not self._worth_retry(passage):
+            return passage
+        whole = track.with_shade_contact()
+        retry = self._estimate(whole, shade_contact=True) if whole is not None else None
+        if retry is None or not retry.valid:
+            return passage
+        retry.details["contact_from_shade"] = 1.0
+        retry.details["shade_share"] = shade_share(track, retry.frame_indices)
+        if not self._retry_stands(passage, retry):
+            return passage
+        if passage.valid and halves_gap(retry) >= halves_gap(passage):
+            return passage
+        return retry
+
+    def _worth_retry(self, passage: Passage) -> bool:
+        """Rejected for its contact, or valid with halves further apart than 3 %."""
+        if passage.valid:
+            return halves_gap(passage) > self.config.halves_tolerance
+        return passage.reject_reason in self.config.shade_retry
 
     def _retry_stands(self, first: Passage, retry: Passage) -> bool:
         """A fragment's retry stands only where most of its contacts came down to the road

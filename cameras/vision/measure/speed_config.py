@@ -15,7 +15,11 @@ class SpeedConfig:
     min_half_samples: int = 3
     min_coverage: float = 0.6  # samples in the zone / frames its transit should take
     row_contact: bool = True  # along-road position from the box bottom's row alone
+    # The halves agree within the tolerance a reading is held to (PTB's in-service one):
+    # max(3 km/h, 3 %). A light barrier's 3 % alone is finer than a video half resolves
+    # at 30 km/h (0.9 km/h), and the lower half is what is reported.
     halves_tolerance: float = 0.03  # relative disagreement allowed between the halves
+    halves_tolerance_kmh: float = 3.0  # ... or this much, whichever is larger
     max_uncertainty_kmh: float = 3.0  # U above max(this, frac * speed) is rejected
     max_uncertainty_frac: float = 0.03
     lane_change_m: float = 1.2  # lateral drift across the zone

@@ -3,8 +3,8 @@ uncertainty → verdict.
 
 Each stage either fills in the passage or rejects it with the first check that fails
 (``Rejected``); a passage that passes every stage is valid. The halves must agree within
-3 %, and the *lower* half speed is reported: an over-reading can ticket an innocent
-driver, an under-reading cannot.
+max(3 km/h, 3 %) - the tolerance the reading itself is held to - and the *lower* half
+speed is reported: an over-reading can ticket an innocent driver, an under-reading cannot.
 """
 
 from __future__ import annotations
@@ -208,7 +208,8 @@ def check_reading(passage: Passage, halves: Halves, budget: Budget, cfg: SpeedCo
     limit; the lower-half offset in U is already bounded by the halves check and only
     ever lowers the reading."""
     v1, v2 = halves.speeds
-    if abs(v1 - v2) > cfg.halves_tolerance * max(min(v1, v2), 1e-9):
+    agree = max(cfg.halves_tolerance_kmh / MS_TO_KMH, cfg.halves_tolerance * min(v1, v2))
+    if abs(v1 - v2) > agree:
         raise Rejected("halves_disagree")
     limit = max(cfg.max_uncertainty_kmh, cfg.max_uncertainty_frac * passage.speed_kmh)
     if 2.0 * budget.u * MS_TO_KMH > limit:
