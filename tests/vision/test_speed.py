@@ -365,6 +365,17 @@ def test_a_reading_with_halves_apart_is_replaced_by_a_second_guess_whose_halves_
     assert "contact_from_shade" not in measure(seen).details  # no second guess: it stands
 
 
+def test_a_second_guess_is_held_to_3_percent_without_the_3_kmh_allowance() -> None:
+    # Its halves 3.3 % apart at 88 km/h (2.9 km/h): a first reading would stand, a
+    # fallback hypothesis does not.
+    guess = fading(TRUCK, lost_m=0.1, coming_back=True)
+    alone = measure(guess, shade_retry=frozenset())
+    assert alone.valid
+    assert 0.03 * alone.speed_kmh < alone.speed_second_half_kmh - alone.speed_first_half_kmh
+    p = measure(with_second_guess(fading(TRUCK, lost_m=0.3), guess))
+    assert (p.valid, p.reject_reason) == (False, "halves_disagree")
+
+
 def test_halves_that_disagree_on_both_guesses_stay_rejected() -> None:
     track = fading(TRUCK, lost_m=0.3)
     p = measure(with_second_guess(track, fading(TRUCK, lost_m=0.25)))
