@@ -206,8 +206,9 @@ class MeasurementPipeline:
         return self.stitcher.finished(tracks, self.tracker.active.values(), now_s)
 
     def _measure_departed(self, tracks: list[Track]) -> list[Passage]:
-        """Valid passages of vehicles that just left the zone (see ``departure``). A
-        reading that fails a check waits for the track's end, through the stitcher."""
+        """Firm passages of vehicles that just left the zone (see ``departure``). A
+        reading that fails a check, or is valid only by the halves' 3 km/h allowance,
+        waits for the track's end, through the stitcher."""
         out: list[Passage] = []
         assert self.departures is not None
         for track in tracks:
@@ -215,7 +216,8 @@ class MeasurementPipeline:
                 passage = self.stitcher.continued(track)
             else:
                 passage = self.estimator.estimate(track)
-            if passage is not None and passage.valid:
+            if self.estimator.firm(passage):
+                assert passage is not None
                 self.departures.mark(track)
                 out.append(passage)
         return out

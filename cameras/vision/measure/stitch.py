@@ -112,7 +112,7 @@ class FragmentStitcher:
         return [] if pend.passage is None else [pend.passage]
 
     def continued(self, track: Track) -> Passage | None:
-        """The valid reading of ``track`` joined to the held-back fragment it continues,
+        """The firm reading of ``track`` joined to the held-back fragment it continues,
         or None (and nothing changes). Called as a track that started inside the zone
         leaves it: measured at once, before the tracker can slide it onto another
         vehicle; the fragment it used is no longer held back."""
@@ -120,7 +120,7 @@ class FragmentStitcher:
         if partner is None:
             return None
         passage = self.estimator.estimate(_joined(partner.track, track))
-        if passage is None or not passage.valid:
+        if not self.estimator.firm(passage):
             return None
         self.pending.remove(partner)
         return passage
