@@ -577,6 +577,17 @@ def test_halves_agree_within_3_kmh_or_3_percent_whichever_is_larger(
         assert p.speed_kmh == pytest.approx(v1, abs=0.2)  # the lower half is reported
 
 
+def test_a_reading_valid_only_by_the_3_kmh_allowance_is_not_firm() -> None:
+    # Firm readings may be reported as the vehicle leaves the zone; the others wait for
+    # the track's end (``MeasurementPipeline._measure_departed``).
+    est = estimator()
+    loose, close, apart = (est.estimate(two_speeds(30.0, v)) for v in (31.5, 30.5, 34.0))
+    assert loose is not None and loose.valid and not est.firm(loose)
+    assert close is not None and close.valid and est.firm(close)
+    assert apart is not None and not apart.valid and not est.firm(apart)
+    assert not est.firm(None)
+
+
 def test_it_rejects_halves_that_disagree() -> None:
     # strong braking: 30 m/s at entry, ~20 m/s at exit
     track = Track(1)
