@@ -217,7 +217,6 @@ class MeasurementPipeline:
             else:
                 passage = self.estimator.estimate(track)
             if self.estimator.firm(passage):
-                assert passage is not None
                 self.departures.mark(track)
                 out.append(passage)
         return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -214,7 +215,7 @@ class SpeedEstimator:
         retry.details["shade_share"] = shade_share(track, retry.frame_indices)
         return retry if self._retry_stands(passage, retry) else passage
 
-    def firm(self, passage: Passage | None) -> bool:
+    def firm(self, passage: Passage | None) -> TypeGuard[Passage]:
         """Valid, with halves within 3 % (a second guess's always are): what may be
         reported as the vehicle leaves the zone. A reading valid only by the 3 km/h
         allowance waits for the track's end, when its second guess has all its samples
