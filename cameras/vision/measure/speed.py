@@ -32,6 +32,11 @@ from cameras.vision.measure.verdict import judge
 __all__ = ["REJECT_REASONS", "Passage", "SpeedConfig", "SpeedEstimator", "points_in_polygon"]
 
 
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IndexArray = NDArray[np.intp]
+
+
 def halves_gap(p: Passage) -> float:
     """How far apart a reading's two halves are, relative to the lower."""
     v1, v2 = p.speed_first_half_kmh, p.speed_second_half_kmh
@@ -45,9 +50,12 @@ def shade_share(track: Track, frames: tuple[int, ...]) -> float:
     return sum(f in shaded for f in frames) / len(frames) if frames else 0.0
 
 
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-IndexArray = NDArray[np.intp]
+def whole_boxes(
+    cut_bottom: BoolArray, cut_side: BoolArray, cut_top: BoolArray, sized: BoolArray
+) -> BoolArray:
+    """Boxes whose size and centre say something: no edge on the view's edge, and the
+    detector's own outline (not another's standing in, ``Detection.sized``)."""
+    return np.asarray(~(cut_bottom | cut_side | cut_top) & sized)
 
 
 class SpeedEstimator:
@@ -183,7 +191,7 @@ class SpeedEstimator:
         boxes = track.boxes()
         cut_bottom, cut_side, cut_top = self._clipped_edges(boxes)
         usable = ~cut_bottom
-        whole = ~(cut_bottom | cut_side | cut_top) & track.sized()
+        whole = whole_boxes(cut_bottom, cut_side, cut_top, track.sized())
         contact_x = track.contact_xs()
         world = self.road_positions(boxes, usable, whole, contact_x)
         if at_contact:
@@ -305,8 +313,8 @@ class SpeedEstimator:
         usable = ~cut_bottom
         if not cfg.row_contact:
             usable &= ~cut_side  # the bottom-centre of a side-cut box is off the vehicle
-        sized = track.sized()  # another detector's outline: its size judges nothing
-        whole = ~(cut_bottom | cut_side | cut_top) & sized
+        sized = track.sized()
+        whole = whole_boxes(cut_bottom, cut_side, cut_top, sized)
         world = self.road_positions(boxes, usable, whole, track.contact_xs())
         usable &= np.all(np.isfinite(world), axis=1)
         inside = usable & points_in_polygon(world, self.zone)
