@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cameras.vision.measure.screen import clean_samples, merge_run, off_line
+from cameras.vision.measure.screen import clean_samples, merge_run, off_line, on_line
 
 N = 30
 
@@ -142,3 +142,13 @@ def test_a_run_longer_than_the_allowed_share_is_left_to_be_judged() -> None:
     y[5:23] += 3.0  # 18 of 40 frames, bracketed by the vehicle's own
     assert merge_run(T, y, floor_m=0.5, sigmas=6.0, max_share=0.5)[5:23].all()
     assert not merge_run(T, y, floor_m=0.5, sigmas=6.0, max_share=0.4).any()
+
+
+def test_a_sample_is_on_the_line_within_the_floor_or_the_tracks_own_noise() -> None:
+    t = np.arange(40) / 30.0
+    y = 10.0 + 20.0 * t
+    probe_t = np.full(3, 0.5)
+    probe_y = 20.0 + np.array([0.0, 0.4, 0.8])  # on the line, 0.4 m and 0.8 m off it
+    assert on_line(t, y, probe_t, probe_y, 0.5, 6.0).tolist() == [True, True, False]
+    noisy = y + np.random.default_rng(3).normal(0.0, 0.2, len(t))  # 6 sigmas: about 1.2 m
+    assert on_line(t, noisy, probe_t, probe_y, 0.5, 6.0).all()

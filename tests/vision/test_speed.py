@@ -520,6 +520,33 @@ def test_it_sets_aside_frames_overlapping_another_track() -> None:
     assert 22 not in p.frame_indices
 
 
+def overlapped_to_the_exit() -> Track:
+    """A track that ends just short of the zone's exit (35 m at 1.2 s), another track's
+    box over its bottom band in its last six frames (30-34 m)."""
+    track = vehicle_track(CAM, AWAY, TIMES[:36])
+    for i in range(30, 36):
+        track.samples[i] = replace(track.samples[i], overlap=0.4)
+    return track
+
+
+def test_frames_set_aside_for_their_box_still_show_the_vehicle_at_the_zones_exit() -> None:
+    p = measure(overlapped_to_the_exit())
+    assert p.valid, p.reject_reason
+    assert not set(range(30, 36)) & set(p.frame_indices)
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
+def test_frames_set_aside_off_the_tracks_line_do_not_show_the_vehicle_there() -> None:
+    # The other vehicle hides this one's lower body: the box bottoms of its last six
+    # frames (26-31 m) sit 15 px up, 3.3 m ahead of it, the last one by the exit line.
+    track = vehicle_track(CAM, AWAY, TIMES[:32])
+    for i in range(26, 32):
+        x1, y1, x2, y2 = track.samples[i].xyxy
+        track.samples[i] = replace(track.samples[i], xyxy=(x1, y1, x2, y2 - 15.0), overlap=0.4)
+    p = measure(track)
+    assert (p.valid, p.reject_reason) == (False, "incomplete_zone")
+
+
 def test_it_rejects_a_passage_overlapping_another_track_throughout() -> None:
     track = vehicle_track(CAM, AWAY, TIMES)
     track.samples = [replace(s, overlap=0.4) for s in track.samples]

@@ -126,6 +126,22 @@ def off_line(
     return np.asarray(residual > limit)
 
 
+def on_line(
+    t_ref: FloatArray,
+    y_ref: FloatArray,
+    t: FloatArray,
+    y: FloatArray,
+    floor_m: float,
+    sigmas: float,
+) -> BoolArray:
+    """Which samples (``t``, ``y``) lie within ``max(floor_m, sigmas * noise)`` of the line
+    the reference samples agree on (a robust fit; ``noise`` from their second differences,
+    as in :func:`off_line`)."""
+    line = robust_line_fit(np.asarray(t_ref, np.float64), np.asarray(y_ref, np.float64))
+    limit = max(floor_m, sigmas * step_noise(y_ref))
+    return np.asarray(np.abs(np.asarray(y) - line.predict(np.asarray(t))) <= limit)
+
+
 def merge_run(
     t: FloatArray,
     y: FloatArray,

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from cameras.vision.measure.budget import BudgetInputs
 from cameras.vision.measure.geometry import RoadPlane, box_contacts, points_in_polygon
 from cameras.vision.measure.passage import REJECT_REASONS, Passage
-from cameras.vision.measure.screen import clean_samples, merge_run
+from cameras.vision.measure.screen import clean_samples, merge_run, on_line
 from cameras.vision.measure.speed_config import SpeedConfig
 from cameras.vision.measure.track import Track
 from cameras.vision.measure.transit import Samples, Transit
@@ -303,6 +303,7 @@ class SpeedEstimator:
         merged = self._merge_run(samples, cfg)
         samples.set_aside(merged)
         samples.n_set_aside = len(unclean) + len(merged)
+        samples.also_seen = self._still_on_line(samples, unclean, cfg)
         return samples
 
     def _locate(self, track: Track, cfg: SpeedConfig) -> Samples | None:
@@ -349,6 +350,18 @@ class SpeedEstimator:
         if len(unclean) > (1.0 - cfg.min_clean_frac) * int(s.inside.sum()):
             return seen[:0]  # mostly not the vehicle's own box: judged (rejected) later
         return unclean
+
+    def _still_on_line(self, s: Samples, idx: IndexArray, cfg: SpeedConfig) -> IndexArray:
+        """Of the samples ``idx``, set aside for their box (its size, or another track's box
+        over its bottom), those whose contact lies on the line the kept samples agree on:
+        they are not measured, but they show the vehicle at a zone's end (tuning full, draw
+        1009: a car beside a tall bus's box was seen leaving the zone only in such frames)."""
+        kept = np.flatnonzero(s.usable)
+        if len(idx) == 0 or len(kept) < cfg.min_samples or np.ptp(s.times[kept]) <= 0:
+            return idx[:0]
+        t, y = s.times, s.world[:, 1]
+        near = on_line(t[kept], y[kept], t[idx], y[idx], cfg.off_line_m, cfg.off_line_sigmas)
+        return idx[near]
 
     def _merge_run(self, s: Samples, cfg: SpeedConfig) -> IndexArray:
         """A merge that crept in over several frames: the zone frames off the line the

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,11 +39,21 @@ class Samples:
     # judged as if cut at its sides and top
     sized: BoolArray
     n_set_aside: int = 0
+    # Samples set aside for their box alone whose contact still lies on the track's line:
+    # they show where the vehicle was, at the zone's ends (``verdict.check_seen``)
+    also_seen: IndexArray = field(default_factory=lambda: np.zeros(0, np.intp))
 
     def set_aside(self, idx: IndexArray) -> None:
         """Take samples ``idx`` out of the measurement."""
         self.usable[idx] = False
         self.inside[idx] = False
+
+    @property
+    def seen(self) -> BoolArray:
+        """Samples that show where the vehicle was: the usable ones and ``also_seen``."""
+        seen = self.usable.copy()
+        seen[self.also_seen] = True
+        return seen
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class Transit:
     overlaps: FloatArray
     frames: NDArray[np.int64]
     stamps: FloatArray  # every sample's, for the timestamps' scatter
-    y_usable: FloatArray  # along-road positions of every usable sample, zone or not
+    y_usable: FloatArray  # along-road positions of every sample that places it (``Samples.seen``)
     x_usable: FloatArray  # their lateral positions
     n: int
     sign: float
@@ -108,8 +118,8 @@ class Transit:
             overlaps=samples.overlaps[inside],
             frames=samples.frames[inside],
             stamps=samples.stamps,
-            y_usable=world[samples.usable, 1],
-            x_usable=world[samples.usable, 0],
+            y_usable=world[samples.seen, 1],
+            x_usable=world[samples.seen, 0],
             n=n,
             sign=sign,
             distance_m=float(abs(dy_total)),

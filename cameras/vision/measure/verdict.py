@@ -113,8 +113,10 @@ def check_seen(tr: Transit, fit: ZoneFit, cfg: SpeedConfig) -> None:
     it was seen crossing - a merge may have hidden it across the line, its box bottom on
     the neighbour's. Its own samples are those on its line across the road, within
     ``seen_lateral_m`` of the zone samples' median: a merged box is pulled sideways. A
-    fast vehicle crosses a short zone in few frames: what counts is how much of its
-    transit was observed (detection dropouts), not a fixed count."""
+    frame set aside for its box alone counts where its contact lies on the track's line
+    (``Samples.also_seen``). A fast vehicle crosses a short zone in few frames: what
+    counts is how much of its transit was observed (detection dropouts), not a fixed
+    count."""
     tol = max(0.5, 1.5 * fit.step_m)
     y_own = tr.y_usable[np.abs(tr.x_usable - tr.world_x) <= cfg.seen_lateral_m]
     for end in (tr.y_entry, tr.y_exit):
