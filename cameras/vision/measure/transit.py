@@ -72,8 +72,8 @@ class Transit:
     overlaps: FloatArray
     frames: NDArray[np.int64]
     stamps: FloatArray  # every sample's, for the timestamps' scatter
-    y_usable: FloatArray  # along-road positions of every sample that places it (``Samples.seen``)
-    x_usable: FloatArray  # their lateral positions
+    y_seen: FloatArray  # along-road positions of every sample that places it (``Samples.seen``)
+    x_seen: FloatArray  # their lateral positions
     n: int
     sign: float
     distance_m: float
@@ -118,8 +118,8 @@ class Transit:
             overlaps=samples.overlaps[inside],
             frames=samples.frames[inside],
             stamps=samples.stamps,
-            y_usable=world[samples.seen, 1],
-            x_usable=world[samples.seen, 0],
+            y_seen=world[samples.seen, 1],
+            x_seen=world[samples.seen, 0],
             n=n,
             sign=sign,
             distance_m=float(abs(dy_total)),

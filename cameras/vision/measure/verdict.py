@@ -118,7 +118,7 @@ def check_seen(tr: Transit, fit: ZoneFit, cfg: SpeedConfig) -> None:
     counts is how much of its transit was observed (detection dropouts), not a fixed
     count."""
     tol = max(0.5, 1.5 * fit.step_m)
-    y_own = tr.y_usable[np.abs(tr.x_usable - tr.world_x) <= cfg.seen_lateral_m]
+    y_own = tr.y_seen[np.abs(tr.x_seen - tr.world_x) <= cfg.seen_lateral_m]
     for end in (tr.y_entry, tr.y_exit):
         if not np.any(np.abs(y_own - end) <= tol):
             raise Rejected("incomplete_zone")
