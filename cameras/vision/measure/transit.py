@@ -72,7 +72,7 @@ class Transit:
     overlaps: FloatArray
     frames: NDArray[np.int64]
     stamps: FloatArray  # every sample's, for the timestamps' scatter
-    y_seen: FloatArray  # along-road positions of every sample that places it (``Samples.seen``)
+    y_seen: FloatArray  # along-road positions of the samples showing it (``Samples.seen``)
     x_seen: FloatArray  # their lateral positions
     n: int
     sign: float
