@@ -20,10 +20,11 @@ AWAY = Vehicle(x=-1.75, y0=5.0, speed_ms=25.0)  # 90 km/h, enters the zone (15 m
 BESIDE = Vehicle(x=1.75, y0=3.5, speed_ms=20.0)
 
 
-def measure(track: Track) -> Passage:
+def measure(track: Track, whole: np.ndarray | None = None) -> Passage:
     est = SpeedEstimator(
         road_plane(CAM), ZONE, 0.02, bounds=(0.0, 0.0, CAM.width, CAM.height), config=SpeedConfig()
     )
+    est.whole = whole
     passage = est.estimate(track)
     assert passage is not None
     return passage
@@ -88,3 +89,30 @@ def test_a_vehicle_drifting_within_its_lane_is_seen_entering() -> None:
     drifting = replace(AWAY, lateral_ms=0.6)
     p = measure(vehicle_track(CAM, drifting, TIMES))
     assert p.valid, p.reject_reason
+
+
+def first_seen_inside(y_m: float) -> Track:
+    """AWAY's track from its first frame with its contact past ``y_m`` along the road."""
+    start = (y_m - AWAY.y0) / AWAY.speed_ms
+    return vehicle_track(CAM, AWAY, TIMES[start - 1e-9 <= TIMES])
+
+
+def test_a_track_first_seen_well_into_the_zone_did_not_see_the_entry() -> None:
+    # First contact at 16.67 m, 1.67 m past the first line: more than 1.5 steps (1.25 m).
+    p = measure(first_seen_inside(16.5))
+    assert (p.valid, p.reject_reason) == (False, "incomplete_zone")
+
+
+def test_where_the_picture_cuts_the_entry_the_vehicle_is_seen_entering_once_seen_whole() -> None:
+    # The picture's edge cuts the zone's first line: a car is seen whole only from 16 m
+    # on, and the same track's first contact (16.67 m) is within 1.5 steps of that.
+    whole = ZONE + np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    p = measure(first_seen_inside(16.5), whole=whole)
+    assert p.valid, p.reject_reason
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
+def test_a_track_first_seen_beyond_where_a_car_is_seen_whole_did_not_see_the_entry() -> None:
+    whole = ZONE + np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    p = measure(first_seen_inside(18.0), whole=whole)  # first contact 18.33 m
+    assert (p.valid, p.reject_reason) == (False, "incomplete_zone")

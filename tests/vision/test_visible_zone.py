@@ -13,8 +13,9 @@ from cameras.vision.errors import CalibrationError
 from cameras.vision.measure.calibration import load_calibration
 from cameras.vision.measure.calibration_check import calibration_check
 from cameras.vision.measure.detect import MotionDetector
+from cameras.vision.measure.geometry import zone_extent_at
 from cameras.vision.measure.pipeline import MeasurementPipeline, measure_video
-from cameras.vision.measure.visible import visible_zone
+from cameras.vision.measure.visible import CAR_FOOTPRINT_M, visible_zone
 from cameras.vision.synth import (
     CameraRig,
     RoadSpec,
@@ -74,10 +75,22 @@ def test_a_zone_running_off_the_bottom_of_the_picture_is_cut_at_the_picture() ->
     assert any("lies outside the picture" in w for w in check.warnings)
 
 
+def test_where_the_picture_cuts_the_zone_a_car_is_seen_whole_a_car_length_short_of_it() -> None:
+    # The zone runs off the top of the picture: a car's contact there is in view, its body
+    # (4.5 m further away) is not. At the near line, inside the picture, nothing changes.
+    check = calibration_check(calibration_dict(zone_between_rows(0.9, -0.03)), (640, 360))
+    seen = visible_zone(check.engine.plane, check.engine.zone, 640, 360)
+    near, far = zone_extent_at(seen.polygon, LANE_X)
+    whole_near, whole_far = zone_extent_at(seen.whole, LANE_X)
+    assert seen.clipped and whole_near == pytest.approx(near, abs=0.1)
+    assert far - whole_far == pytest.approx(CAR_FOOTPRINT_M[1], abs=0.2)
+
+
 def test_a_zone_inside_the_picture_is_used_as_drawn() -> None:
     check = calibration_check(calibration_dict(zone_between_rows(0.9, 0.45)), (640, 360))
     seen = visible_zone(check.engine.plane, check.engine.zone, 640, 360)
     assert not seen.clipped and np.array_equal(seen.polygon, check.engine.zone)
+    assert np.array_equal(seen.whole, check.engine.zone)
     assert not any("measurement zone" in w for w in check.warnings)
 
 

@@ -142,6 +142,7 @@ class MeasurementPipeline:
                 self.visible.zone_length_m,
             )
         self.estimator.zone = self.visible.polygon
+        self.estimator.whole = self.visible.whole
         self._watch_departures(self.visible.polygon)
 
     def _watch_departures(self, zone: NDArray[np.float64]) -> None:

@@ -75,6 +75,8 @@ class SpeedEstimator:
     ) -> None:
         self.plane = plane
         self.zone = np.asarray(zone, dtype=np.float64)
+        # where a car is seen whole, where the picture's edge cuts the zone (``visible``)
+        self.whole: FloatArray | None = None
         self.calibration_sigma_m = calibration_sigma_m
         self.bounds = bounds
         self.config = config or SpeedConfig()
@@ -257,7 +259,7 @@ class SpeedEstimator:
         samples = self._screen(track, cfg)
         if samples is None:
             return None
-        transit = Transit.of(samples, self.zone, self.contact_points)
+        transit = Transit.of(samples, self.zone, self.contact_points, self.whole)
         return judge(transit.open_passage(track), transit, cfg, self._budget_inputs(cfg))
 
     def _config_for(self, shade_contact: bool) -> SpeedConfig:

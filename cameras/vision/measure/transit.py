@@ -81,6 +81,9 @@ class Transit:
     world_x: float
     y_lo: float
     y_hi: float
+    # the zone's extent on the vehicle's line where a car is seen whole (``VisibleZone``)
+    whole_lo: float
+    whole_hi: float
     n_set_aside: int
 
     @classmethod
@@ -89,8 +92,10 @@ class Transit:
         samples: Samples,
         zone: FloatArray,
         contact_points: Callable[[FloatArray], FloatArray],
+        whole: FloatArray | None = None,
     ) -> Transit:
-        """The samples in the zone; ``contact_points`` finds a box's road contact."""
+        """The samples in the zone; ``contact_points`` finds a box's road contact;
+        ``whole`` is where a car is seen whole (the zone itself when None)."""
         inside = samples.inside
         world = samples.world
         t, y, x = samples.times[inside], world[inside, 1], world[inside, 0]
@@ -106,6 +111,9 @@ class Transit:
         world_x = float(np.median(x))
         sized = samples.sized[inside]
         y_lo, y_hi = zone_extent_at(zone, world_x)
+        whole_lo, whole_hi = y_lo, y_hi
+        if whole is not None and len(whole) and whole[:, 0].min() < world_x < whole[:, 0].max():
+            whole_lo, whole_hi = zone_extent_at(whole, world_x)
         return cls(
             t=t,
             y=y,
@@ -127,6 +135,8 @@ class Transit:
             world_x=world_x,
             y_lo=y_lo,
             y_hi=y_hi,
+            whole_lo=whole_lo,
+            whole_hi=whole_hi,
             n_set_aside=samples.n_set_aside,
         )
 
@@ -138,6 +148,13 @@ class Transit:
     @property
     def y_exit(self) -> float:
         return self.y_hi if self.sign > 0 else self.y_lo
+
+    @property
+    def ends_seen(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Where the vehicle may be seen reaching the zone's two ends (low y, high y): the
+        end itself, or anywhere from it to where a car is first (last) seen whole."""
+        lo, hi = sorted((self.y_lo, self.whole_lo)), sorted((self.y_hi, self.whole_hi))
+        return (lo[0], lo[1]), (hi[0], hi[1])
 
     @property
     def progress(self) -> FloatArray:

@@ -114,13 +114,14 @@ def check_seen(tr: Transit, fit: ZoneFit, cfg: SpeedConfig) -> None:
     the neighbour's. Its own samples are those on its line across the road, within
     ``seen_lateral_m`` of the zone samples' median: a merged box is pulled sideways. A
     frame set aside for its box alone counts where its contact lies on the track's line
-    (``Samples.also_seen``). A fast vehicle crosses a short zone in few frames: what
-    counts is how much of its transit was observed (detection dropouts), not a fixed
-    count."""
+    (``Samples.also_seen``). An end the picture's edge cuts is reached anywhere from it
+    to where a car is first seen whole (``VisibleZone.whole``). A fast vehicle crosses a
+    short zone in few frames: what counts is how much of its transit was observed
+    (detection dropouts), not a fixed count."""
     tol = max(0.5, 1.5 * fit.step_m)
     y_own = tr.y_seen[np.abs(tr.x_seen - tr.world_x) <= cfg.seen_lateral_m]
-    for end in (tr.y_entry, tr.y_exit):
-        if not np.any(np.abs(y_own - end) <= tol):
+    for lo, hi in tr.ends_seen:
+        if not np.any((y_own >= lo - tol) & (y_own <= hi + tol)):
             raise Rejected("incomplete_zone")
     transit_frames = abs(tr.y_hi - tr.y_lo) / max(abs(fit.line.slope), 1e-9) / max(fit.dt_s, 1e-9)
     if tr.n < cfg.min_coverage * transit_frames:
