@@ -4,6 +4,8 @@ same vehicles as through ultralytics, one box per vehicle, and tracks from weak 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,14 @@ from cameras.vision.measure.detect import Detection, MotionDetector, make_detect
 from cameras.vision.measure.source import FrameSource
 from cameras.vision.measure.track import ByteTrackTracker
 from cameras.vision.measure.yolo import TRACKER, YoloDetector
-from cameras.vision.measure.yolo_onnx import OnnxYolo, _join_nested, _nms, load_graph
+from cameras.vision.measure.yolo_onnx import (
+    OnnxYolo,
+    _join_nested,
+    _nms,
+    cache_dir,
+    cached_graph,
+    load_graph,
+)
 
 DATA = Path(
     os.environ.get("FAIRSPEED_DATA_DIR", Path(__file__).resolve().parents[3] / "shared/data")
@@ -44,6 +53,53 @@ def test_the_quantised_graph_becomes_float_convolutions_of_any_size() -> None:
     for shape in ((200, 320, 3), (320, 180, 3)):  # landscape and portrait crops
         found = model.infer(np.full(shape, 114, np.uint8), 0.1, {2, 3, 5, 7})
         assert found.xyxy.shape[1] == 4
+
+
+# A second start, in a fresh interpreter: it must find the kept graph and never import onnx.
+SECOND_START = f"""
+import sys
+from cameras.vision.measure.yolo_onnx import OnnxYolo
+model = OnnxYolo({str(WEIGHTS)!r}, long_side=320)
+print(model.names[2], "onnx" in sys.modules)
+"""
+
+
+@needs_weights
+def test_the_rewritten_graph_is_kept_and_a_second_start_reads_it_without_onnx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(tmp_path))
+    kept = Path(str(cached_graph(str(WEIGHTS))))
+    assert kept.parent == cache_dir() == tmp_path / "cache" and kept.stat().st_size > 1_000_000
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no temporary file left
+    env = {**os.environ, "FAIRSPEED_VAR_DIR": str(tmp_path), "PYTHONPATH": os.getcwd()}
+    run = subprocess.run(
+        [sys.executable, "-c", SECOND_START], env=env, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == ["car", "False"], run.stderr
+
+
+@needs_weights
+def test_a_kept_graph_that_is_not_one_is_converted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(tmp_path))
+    kept = Path(str(cached_graph(str(WEIGHTS))))
+    kept.write_bytes(b"not a graph")
+    model = OnnxYolo(WEIGHTS, long_side=320)
+    assert model.names[7] == "truck" and kept.stat().st_size > 1_000_000
+
+
+@needs_weights
+def test_where_no_graph_can_be_kept_the_weights_are_converted_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("the cache folder cannot be made under a file")
+    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(blocked))
+    assert isinstance(cached_graph(str(WEIGHTS)), bytes)
+    found = OnnxYolo(WEIGHTS, long_side=320).infer(np.full((200, 320, 3), 114, np.uint8), 0.1, {2})
+    assert found.xyxy.shape[1] == 4
 
 
 @needs_weights

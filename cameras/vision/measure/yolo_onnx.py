@@ -10,10 +10,17 @@ changed; only the activations are no longer rounded to 8 bits). The graph's fixe
 box decoding is cut off and done here in NumPy, so the input can be any multiple of 32:
 a crop of the zone and its margin, its long side ``long_side`` pixels, costs a fraction
 of a 640x640 square. Decision and measurements: ``docs/engine-decisions.md``.
+
+The rewritten graph is kept on disk, named by the weights' SHA-256, under
+``$FAIRSPEED_VAR_DIR/cache`` (``~/.cache/fairspeed`` without it): the rewrite needs the
+``onnx`` package, whose import alone is 0.6-0.9 s of each camera worker's start.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +33,9 @@ from numpy.typing import NDArray
 
 from cameras.vision.errors import DetectorError
 
-__all__ = ["OnnxYolo", "Raw", "load_graph"]
+__all__ = ["OnnxYolo", "Raw", "cached_graph", "load_graph"]
+
+log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
 STRIDES = (8, 16, 32)
@@ -151,10 +160,43 @@ def load_graph(path: str) -> tuple[bytes, tuple[str, ...]]:
     return model.SerializeToString(), names
 
 
+def cache_dir() -> Path:
+    var = os.environ.get("FAIRSPEED_VAR_DIR")
+    return Path(var) / "cache" if var else Path.home() / ".cache" / "fairspeed"
+
+
+def cached_graph(path: str) -> str | bytes:
+    """``load_graph(path)``'s graph, as the file that keeps it (written once per set of
+    weights; later starts read it without the ``onnx`` package), or as bytes where no
+    file can be written. The file is named by the weights' contents and written whole (a
+    temporary file renamed), so it is never stale or torn."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError as exc:
+        raise DetectorError(f"cannot read YOLO weights {path}: {exc}") from exc
+    target = cache_dir() / f"yolov8-float-{digest}.onnx"
+    if target.is_file():
+        return str(target)
+    graph, _ = load_graph(path)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(graph)
+        tmp.replace(target)
+    except OSError as exc:
+        log.warning("YOLO graph not kept in %s (%s): converted again at each start", target, exc)
+        return graph
+    return str(target)
+
+
 def _class_names(model: Any) -> tuple[str, ...]:
+    return _names_of({p.key: p.value for p in model.metadata_props})
+
+
+def _names_of(meta: dict[str, str]) -> tuple[str, ...]:
+    """Class names from the ultralytics export's ``names`` metadata."""
     import ast
 
-    meta = {p.key: p.value for p in model.metadata_props}
     try:
         table = ast.literal_eval(meta.get("names", "{}"))
     except (ValueError, SyntaxError):
@@ -174,14 +216,23 @@ class OnnxYolo:
     def __init__(self, weights: str | Path, long_side: int = 416, threads: int = 0) -> None:
         import onnxruntime as ort
 
-        graph, self.names = load_graph(str(weights))
+        graph = cached_graph(str(weights))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads  # 0: onnxruntime decides (one per core)
         # Idle threads sleep instead of spinning: the camera worker's decoder, tracker and
         # evidence thread share the same cores.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        except Exception:  # a kept file that is not a graph (written by something else)
+            if not isinstance(graph, str):
+                raise
+            log.warning("YOLO graph %s unreadable: converting the weights again", graph)
+            Path(graph).unlink(missing_ok=True)
+            graph = cached_graph(str(weights))
+            self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        self.names = _names_of(self.session.get_modelmeta().custom_metadata_map)
         self.input_name = self.session.get_inputs()[0].name
         self.long_side = int(long_side)
         self._anchors: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
