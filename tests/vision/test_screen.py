@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy.stats import siegelslopes
 
-from cameras.vision.measure.screen import clean_samples, merge_run, off_line, on_line
+from cameras.vision.measure.screen import (
+    clean_samples,
+    merge_run,
+    off_line,
+    on_line,
+    repeated_medians,
+)
 
 N = 30
 
@@ -152,3 +160,26 @@ def test_a_sample_is_on_the_line_within_the_floor_or_the_tracks_own_noise() -> N
     assert on_line(t, y, probe_t, probe_y, 0.5, 6.0).tolist() == [True, True, False]
     noisy = y + np.random.default_rng(3).normal(0.0, 0.2, len(t))  # 6 sigmas: about 1.2 m
     assert on_line(t, noisy, probe_t, probe_y, 0.5, 6.0).all()
+
+
+@pytest.mark.parametrize("n", [3, 4, 11, 60, 61, 200])
+def test_the_repeated_medians_line_is_scipys_siegelslopes_to_the_last_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for trial in range(20):
+        t = np.sort(rng.uniform(0.0, 3.0, n))
+        if trial % 4 == 0:
+            t = np.round(t, 1)  # repeated timestamps: pairs with equal t are left out
+        y = 25.0 * t + rng.normal(0.0, 0.1, n)
+        y[rng.random(n) < 0.3] += rng.normal(0.0, 5.0)  # a third of the samples anywhere
+        if np.ptp(t) == 0:
+            continue
+        theirs = siegelslopes(y, t)
+        assert repeated_medians(t, y) == (theirs.slope, theirs.intercept)
+
+
+def test_the_repeated_medians_line_follows_the_majority_past_a_long_merged_run() -> None:
+    t = np.linspace(0.0, 2.0, 40)
+    y = 20.0 * t
+    y[25:38] += 3.0  # a third of the track on a neighbour's box bottom
+    slope, intercept = repeated_medians(t, y)
+    assert slope == pytest.approx(20.0, abs=0.5) and intercept == pytest.approx(0.0, abs=0.5)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import siegelslopes
 
 from cameras.vision.measure.fit import robust_line_fit, step_noise
 
@@ -116,7 +115,7 @@ def off_line(
     # Repeated medians cost O(n^2) time and memory: a vehicle standing in the zone for
     # minutes has thousands of samples, so the line is found on an even subsample.
     pick = np.unique(np.linspace(0, len(t) - 1, min(len(t), max_fit_samples)).astype(int))
-    slope, intercept = siegelslopes(y[pick], t[pick])
+    slope, intercept = repeated_medians(t[pick], y[pick])
     residual = np.abs(y - (intercept + slope * t))
     # Repeated medians of noisy neighbouring samples are themselves noisy: refit on the
     # samples near that line for the line they agree on.
@@ -124,6 +123,21 @@ def off_line(
     if near.sum() >= 3 and np.ptp(t[near]) > 0:
         residual = np.abs(y - robust_line_fit(t[near], y[near]).predict(t))
     return np.asarray(residual > limit)
+
+
+def repeated_medians(x: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """Siegel's repeated-medians line through ``(x, y)``: the median over points of the
+    median slope from each point to the others (pairs with equal ``x`` left out), and the
+    median intercept under that slope. The same arithmetic as ``scipy.stats.siegelslopes``
+    (its ``hierarchical`` method), whose import alone is 0.7 s of a camera worker's
+    start (``tests/vision/test_screen.py`` holds the two equal)."""
+    dx = x[:, None] - x[None, :]
+    dy = y[:, None] - y[None, :]
+    paired = dx != 0
+    slopes = np.where(paired, dy / np.where(paired, dx, 1.0), np.nan)
+    each = np.nanmedian(slopes[paired.any(axis=1)], axis=1)
+    slope = float(np.median(each))
+    return slope, float(np.median(y - slope * x))
 
 
 def on_line(
