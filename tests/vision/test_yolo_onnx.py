@@ -28,6 +28,7 @@ from cameras.vision.measure.yolo_onnx import (
 DATA = Path(
     os.environ.get("FAIRSPEED_DATA_DIR", Path(__file__).resolve().parents[3] / "shared/data")
 )
+REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = DATA / "yolov8n_int8.onnx"
 CLIP = DATA / "uk_road_cars_go-rknnlite-data.mp4"
 needs_weights = pytest.mark.skipif(not WEIGHTS.exists(), reason="shared YOLO weights not present")
@@ -72,7 +73,7 @@ def test_the_rewritten_graph_is_kept_and_a_second_start_reads_it_without_onnx(
     kept = Path(str(cached_graph(str(WEIGHTS))))
     assert kept.parent == cache_dir() == tmp_path / "cache" and kept.stat().st_size > 1_000_000
     assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no temporary file left
-    env = {**os.environ, "FAIRSPEED_VAR_DIR": str(tmp_path), "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "FAIRSPEED_VAR_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     run = subprocess.run(
         [sys.executable, "-c", SECOND_START], env=env, capture_output=True, text=True, check=True
     )
