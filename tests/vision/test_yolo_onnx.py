@@ -65,12 +65,17 @@ print(model.names[2], "onnx" in sys.modules)
 """
 
 
+@pytest.fixture
+def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The rewritten graph, kept under a fresh ``FAIRSPEED_VAR_DIR``."""
+    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(tmp_path))
+    return Path(str(cached_graph(str(WEIGHTS))))
+
+
 @needs_weights
 def test_the_rewritten_graph_is_kept_and_a_second_start_reads_it_without_onnx(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kept: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(tmp_path))
-    kept = Path(str(cached_graph(str(WEIGHTS))))
     assert kept.parent == cache_dir() == tmp_path / "cache" and kept.stat().st_size > 1_000_000
     assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no temporary file left
     env = {**os.environ, "FAIRSPEED_VAR_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
@@ -81,11 +86,7 @@ def test_the_rewritten_graph_is_kept_and_a_second_start_reads_it_without_onnx(
 
 
 @needs_weights
-def test_a_kept_graph_that_is_not_one_is_converted_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(tmp_path))
-    kept = Path(str(cached_graph(str(WEIGHTS))))
+def test_a_kept_graph_that_is_not_one_is_converted_again(kept: Path) -> None:
     kept.write_bytes(b"not a graph")
     model = OnnxYolo(WEIGHTS, long_side=320)
     assert model.names[7] == "truck" and kept.stat().st_size > 1_000_000

@@ -12,9 +12,9 @@ vehicle does: its body lies beyond the contact, away from the camera, and a box 
 by the edge is no whole vehicle (YOLO finds it only once it is mostly in view). The
 ``whole`` part is where a car's footprint lies wholly in the picture; the seen check
 takes a zone end the edge cuts as reached anywhere between the two (tuning full, draw
-1011: a camera 4 m up, the zone's near part cut by the picture's right edge; YOLO's
-tracks began a frame after motion's, 2 m past the seen part's first line, and all came
-back ``incomplete_zone``).
+1011: a camera 4 m up, the zone's near part cut by the picture's right edge; all of
+YOLO's tracks came back ``incomplete_zone``, the one examined first boxed a frame after
+motion's blob, 2.2 m past the seen part's first line).
 """
 
 from __future__ import annotations
