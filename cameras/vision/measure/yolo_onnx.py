@@ -18,6 +18,7 @@ The rewritten graph is kept on disk, named by the weights' SHA-256, under
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -161,6 +162,7 @@ def load_graph(path: str) -> tuple[bytes, tuple[str, ...]]:
 
 
 def cache_dir() -> Path:
+    """Where rewritten graphs are kept."""
     var = os.environ.get("FAIRSPEED_VAR_DIR")
     return Path(var) / "cache" if var else Path.home() / ".cache" / "fairspeed"
 
@@ -184,6 +186,8 @@ def cached_graph(path: str) -> str | bytes:
         tmp.write_bytes(graph)
         tmp.replace(target)
     except OSError as exc:
+        with contextlib.suppress(OSError):  # written but not renamed: leave no file behind
+            tmp.unlink()
         log.warning("YOLO graph not kept in %s (%s): converted again at each start", target, exc)
         return graph
     return str(target)
