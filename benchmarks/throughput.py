@@ -45,8 +45,10 @@ def peak_rss_mib() -> float:
 # The paths measured: the motion detector; YOLO on onnxruntime directly (the default for
 # .onnx weights) as the engine runs it, then without the motion gate, then without the
 # foreground contact either (the engine's default until 2026-12-06); through ultralytics
-# as before 2026-12-06; and without filling in the frames YOLO misses.
-VARIANTS = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics", "yolo-no-fill")
+# as before 2026-12-06; without filling in the frames YOLO misses; and without measuring
+# what moves that YOLO never named.
+VARIANTS: tuple[str, ...] = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics")
+VARIANTS += ("yolo-no-fill", "yolo-no-movers")
 
 
 def make_variant(name: str, video: Path, cal: Any) -> Any:
@@ -55,7 +57,8 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
     ``yolo-ungated`` runs YOLO on every frame; ``yolo-box`` also keeps YOLO's own box
     bottoms (no background model at all); ``yolo-ultralytics`` the path before
     2026-12-06 (ultralytics at its 640 px input); ``yolo-no-fill`` the default without
-    the motion blobs in the frames YOLO misses (``fill_in``)."""
+    the motion blobs in the frames YOLO misses (``fill_in``); ``yolo-no-movers`` without
+    the blobs of vehicles YOLO never named."""
     import cv2
 
     from cameras.vision.measure.pipeline import detector_for
@@ -74,6 +77,8 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
         )
     if name == "yolo-no-fill":
         return detector_for(cal, "yolo", YOLO_WEIGHTS, *size, fill_in=False)
+    if name == "yolo-no-movers":
+        return detector_for(cal, "yolo", YOLO_WEIGHTS, *size, movers=False)
     roi = cal.plane.image_roi(cal.zone, *size)
     return YoloDetector(YOLO_WEIGHTS, roi=roi, runtime="ultralytics")
 

@@ -1,11 +1,13 @@
-"""Frames YOLO misses are filled in from the motion foreground, only for vehicles YOLO saw."""
+"""Frames YOLO misses are filled in from the motion foreground; what moves and YOLO never
+named is handed on as an unrecognised vehicle."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cameras.vision.measure.detect import Detection, MotionDetector
+from cameras.vision.measure.detect import UNRECOGNISED, Detection, MotionDetector
 from cameras.vision.measure.fill_in import FillIn
+from cameras.vision.measure.track import ByteTrackTracker
 
 
 def box(
@@ -36,13 +38,40 @@ def test_a_run_of_blobs_goes_on_from_blob_to_blob() -> None:
     assert fill.filled == 7
 
 
-def test_motion_yolo_never_called_a_vehicle_starts_nothing() -> None:
+def test_without_movers_motion_yolo_never_called_a_vehicle_starts_nothing() -> None:
+    fill = FillIn(conf=0.1, movers=False)
+    fill.step([box(100)], [])
+
+    out = fill.step([], [box(300)])  # nowhere near the car
+
+    assert out == []
+
+
+def test_motion_yolo_never_called_a_vehicle_is_handed_on_unrecognised_with_its_own_score() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([box(100)], [])
+    blob = Detection((300.0, 100.0, 340.0, 130.0), 0.93, "car", contact_x=320.0)
+
+    out = fill.step([], [blob])
+
+    assert [(d.xyxy, d.conf, d.cls, d.sized) for d in out] == [
+        (blob.xyxy, 0.93, UNRECOGNISED, True)
+    ]
+    assert (fill.filled, fill.moved) == (0, 1)
+
+
+def test_a_blob_not_the_size_of_the_vehicle_of_yolos_it_touches_is_not_a_mover() -> None:
     fill = FillIn(conf=0.1)
     fill.step([box(100)], [])
 
-    out = fill.step([], [box(300)])  # a pedestrian, a branch: nowhere near the car
+    assert fill.step([], [box(102, w=60)]) == []  # the car merged with its neighbour
 
-    assert out == []
+
+def test_an_unrecognised_blob_is_not_a_vehicle_of_yolos_to_fill_in_later() -> None:
+    fill = FillIn(conf=0.1)
+    fill.step([], [box(300)])
+
+    assert not fill.missing([])  # nothing of YOLO's to continue: no run to go on
 
 
 def test_a_blob_touching_a_yolo_box_is_yolos_vehicle_and_is_not_added_twice() -> None:
@@ -56,7 +85,7 @@ def test_a_blob_touching_a_yolo_box_is_yolos_vehicle_and_is_not_added_twice() ->
 
 
 def test_a_run_ends_after_max_run_frames_without_yolo() -> None:
-    fill = FillIn(conf=0.1, max_run=3)
+    fill = FillIn(conf=0.1, max_run=3, movers=False)
     fill.step([box(100)], [])
     counts = [len(fill.step([], [box(100 + 2 * k)])) for k in range(1, 6)]
 
@@ -64,7 +93,7 @@ def test_a_run_ends_after_max_run_frames_without_yolo() -> None:
 
 
 def test_a_frame_with_nothing_moving_ends_every_run() -> None:
-    fill = FillIn(conf=0.1)
+    fill = FillIn(conf=0.1, movers=False)
     fill.step([box(100)], [])
     fill.reset()
 
@@ -84,20 +113,51 @@ def test_the_motion_detector_finds_the_same_blobs_from_its_foreground_as_from_th
 
 
 def test_a_blob_merged_with_a_neighbour_does_not_continue_the_vehicle() -> None:
-    fill = FillIn(conf=0.1)
+    fill = FillIn(conf=0.1, movers=False)
     fill.step([box(100)], [])
 
     merged = fill.step([], [box(102, w=60)])  # half as wide again: two vehicles' blob
-    fragment = FillIn(conf=0.1)
+    fragment = FillIn(conf=0.1, movers=False)
     fragment.step([box(100)], [])
 
     assert merged == []
     assert fragment.step([], [box(101, h=15)]) == []  # a roof alone, half the height
 
 
-def test_blobs_are_only_wanted_when_a_vehicle_of_the_frame_before_has_no_yolo_box() -> None:
-    fill = FillIn(conf=0.1)
+def test_without_movers_blobs_are_wanted_only_where_a_vehicle_of_yolos_has_no_box() -> None:
+    fill = FillIn(conf=0.1, movers=False)
     fill.step([box(100), box(300)], [])
 
-    assert not fill.missing([box(102), box(303)])
-    assert fill.missing([box(102)])
+    assert not fill.wants_blobs([box(102), box(303)])
+    assert fill.wants_blobs([box(102)])
+    assert FillIn(conf=0.1).wants_blobs([box(102), box(303)])
+
+
+def track_of(*detections: Detection) -> list[bool]:
+    """The ``sized`` flags of the one track these detections (one a frame) make."""
+    tracker = ByteTrackTracker()
+    for k, d in enumerate(detections):
+        tracker.update(k, k / 30, [d])
+    (track,) = tracker.flush()
+    return track.sized().tolist()
+
+
+def moved(x: float) -> Detection:
+    return Detection((x, 100.0, x + 40.0, 130.0), 0.9, UNRECOGNISED)
+
+
+def test_a_track_of_unrecognised_blobs_alone_is_sized_as_the_motion_paths() -> None:
+    assert track_of(moved(100), moved(103), moved(106)) == [True, True, True]
+
+
+def test_in_a_track_yolo_also_boxed_its_unrecognised_blobs_judge_no_size() -> None:
+    assert track_of(moved(100), box(103), moved(106)) == [False, True, False]
+
+
+def test_a_track_is_named_by_the_frames_yolo_named_however_few() -> None:
+    tracker = ByteTrackTracker()
+    for k, d in enumerate([moved(100), moved(103), box(106, cls="truck"), moved(109)]):
+        tracker.update(k, k / 30, [d])
+    (track,) = tracker.flush()
+
+    assert track.cls == "truck"

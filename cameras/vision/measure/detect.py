@@ -28,10 +28,13 @@ log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 
 __all__ = ["Detection", "Detector", "MotionDetector", "make_detector"]
-__all__ += ["merge_fragments", "resolve_weights"]
+__all__ += ["UNRECOGNISED", "merge_fragments", "resolve_weights"]
 
 Roi = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels
 VEHICLE_CLASSES: dict[int, str] = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
+# The class of a moving blob that a classifying detector (YOLO) did not recognise as any
+# of those (see ``fill_in``): measured, but not named.
+UNRECOGNISED = "vehicle"
 WEIGHTS_ENV = "FAIRSPEED_YOLO_WEIGHTS"
 
 
@@ -203,6 +206,7 @@ class MotionDetector:
         self.last_mask = mask
         # Computed here only for the shade contact; a gate that only asks for the mask
         # (``YoloDetector``'s) does without.
+        self._diff = None
         self._diff = self.difference() if self.shade_contact else None
         if self.shade_contact:  # shadow-labelled pixels, cleaned like the foreground
             _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
@@ -258,7 +262,7 @@ class MotionDetector:
         # same as calibration image points: the last foreground row's index, not index + 1.
         bottom = y + h - 1
         if self.refine_bottom:
-            diff = self._diff if self._diff is not None else self.difference()
+            diff = self.difference()
             if diff is not None:
                 bottom = np.array(
                     [refined_bottom(diff, lab, int(k), st[i]) for i, k in enumerate(keep)]
@@ -313,7 +317,10 @@ class MotionDetector:
         return (raw == 0) & (diff > limit)
 
     def difference(self) -> NDArray[np.float32] | None:
-        """Per-pixel L1 colour difference between the last frame and the background."""
+        """Per-pixel L1 colour difference between the last frame and the background
+        (kept for the frame where the shade contact computed it)."""
+        if self._diff is not None:
+            return self._diff
         if self._small is None:
             return None
         bg = self._mog.getBackgroundImage()
@@ -341,11 +348,18 @@ def _yolo(
     long_side: int | None,
     contact: MotionDetector | None,
     fill_in: bool,
+    movers: bool,
 ) -> Detector:
     from cameras.vision.measure.yolo import YoloDetector  # imports this module
 
     return YoloDetector(
-        path, roi=roi, motion_gate=gate, imgsz=long_side, contact=contact, fill_in=fill_in
+        path,
+        roi=roi,
+        motion_gate=gate,
+        imgsz=long_side,
+        contact=contact,
+        fill_in=fill_in,
+        movers=movers,
     )
 
 
@@ -359,6 +373,7 @@ def make_detector(
     yolo_long_side: int | None = None,
     foreground_contact: bool = True,
     fill_in: bool = True,
+    movers: bool = True,
 ) -> Detector:
     """Build a detector. ``auto`` picks YOLO when weights exist, else motion, and logs which.
     ``yolo_long_side``: the network input's long side (``yolo.input_long_side``).
@@ -366,7 +381,8 @@ def make_detector(
     it agrees (``contact_edge.bottoms_on_mask``); ``motion_gate``: YOLO skips frames with
     no foreground; ``fill_in``: frames YOLO misses are filled in from the motion blobs that
     continue a vehicle it saw (``fill_in.FillIn``; it needs the gate's or the contact's
-    background model). All use one.
+    background model); ``movers``: with ``fill_in``, a moving blob YOLO never named is
+    measured as an unrecognised vehicle. All use one.
 
     Call ``.describe()`` on the result to report the choice to the operator.
     """
@@ -374,8 +390,10 @@ def make_detector(
         raise DetectorError(f"unknown detector {kind!r}: use auto, yolo or motion")
     path = resolve_weights(weights)
     motion = None
-    if kind != "motion" and (motion_gate or foreground_contact):  # no shade contact needed
-        motion = MotionDetector(roi=roi, min_area_px=min_area_px, shade_contact=False)
+    if kind != "motion" and (motion_gate or foreground_contact):
+        # The blobs YOLO's path hands on (``fill_in``) are placed as the motion path
+        # places its own, second contact guess included; YOLO's boxes alone need none.
+        motion = MotionDetector(roi=roi, min_area_px=min_area_px, shade_contact=fill_in)
     gate = motion if motion_gate else None
     contact = motion if foreground_contact else None
     if kind == "motion":
@@ -385,9 +403,9 @@ def make_detector(
             raise DetectorError(
                 f"the yolo detector needs weights: pass --weights or set {WEIGHTS_ENV}"
             )
-        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in)
+        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in, movers)
     elif path is not None and path.exists():
-        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in)
+        det = _yolo(path, roi, gate, yolo_long_side, contact, fill_in, movers)
     else:
         if path is not None:
             log.warning("YOLO weights %s not found; using the motion detector", path)

@@ -8,12 +8,21 @@ the vehicle's motion blob is there. :class:`FillIn` hands a blob on as a detecti
 it continues a vehicle YOLO saw: it overlaps a box YOLO gave in the frame before, or a
 blob handed on in the frame before, for at most ``max_run`` frames since YOLO last saw
 it. A blob that any box of YOLO's touches is YOLO's vehicle (or merged with it) and is
-not handed on; motion that YOLO never called a vehicle (a pedestrian, a swaying branch)
-never starts a run. The blob's box is the motion detector's (bottom placed from the
+not handed on. The blob's box is the motion detector's (bottom placed from the
 foreground as the motion detector places it), its class YOLO's, its score YOLO's floor;
 its size is another detector's outline, not comparable with YOLO's boxes, so it is
 marked not ``sized``: its bottom and contact place the vehicle, the engine's box-size
 checks pass it by.
+
+With ``movers`` (the default), a blob that touches no vehicle of YOLO's, in this frame
+or the frame before, is handed on as well, as an :data:`UNRECOGNISED` vehicle with the
+motion detector's own score (a blob that touches one but is not its size is that vehicle
+merged with another, or a piece of it, and is not handed on). A vehicle YOLO does not
+recognise (a body unlike COCO's cars, a view it rarely saw) is measured from its motion
+blobs as the motion path measures it, and a vehicle YOLO recognises only late has a
+track from its first blob. The tracker and the engine judge these tracks as they judge
+the motion path's (a pedestrian or a swaying branch is rejected there as on that path);
+within a track YOLO also boxed, they are not ``sized`` (see ``Track.sized``).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cameras.vision.boxes import iou, overlaps
-from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.detect import UNRECOGNISED, Detection
 
 
 @dataclass(frozen=True)
@@ -37,31 +46,47 @@ class FillIn:
     """Motion blobs that continue a YOLO vehicle through the frames YOLO misses."""
 
     def __init__(
-        self, conf: float, max_run: int = 30, min_iou: float = 0.3, max_size_ratio: float = 1.3
+        self,
+        conf: float,
+        max_run: int = 30,
+        min_iou: float = 0.3,
+        max_size_ratio: float = 1.3,
+        movers: bool = True,
     ) -> None:
         self.conf = conf
+        self.movers = movers
         self.max_run = max_run
         self.min_iou = min_iou
         self.max_size_ratio = max_size_ratio
         self.previous: list[_Seen] = []
-        self.filled = 0  # blobs handed on, over the whole video
+        self.filled = 0  # blobs handed on for a vehicle of YOLO's, over the whole video
+        self.moved = 0  # blobs handed on as unrecognised vehicles
 
     def step(self, found: list[Detection], blobs: list[Detection]) -> list[Detection]:
-        """This frame's detections: YOLO's ``found`` and the ``blobs`` that continue a
-        vehicle of the frame before; remembers both for the next frame."""
+        """This frame's detections: YOLO's ``found``, the ``blobs`` that continue a
+        vehicle of the frame before and, with ``movers``, those no box of YOLO's touches;
+        remembers YOLO's vehicles for the next frame."""
         added: list[Detection] = []
+        unrecognised: list[Detection] = []
         seen = [_Seen(d.xyxy, d.cls, 0) for d in found]
         for blob in blobs:
             if any(overlaps(blob.xyxy, d.xyxy) for d in found):
                 continue
             before = self._continued(blob)
-            if before is None:
-                continue
-            added.append(replace(blob, conf=self.conf, cls=before.cls, sized=False))
-            seen.append(_Seen(blob.xyxy, before.cls, before.run + 1))
+            if before is not None:
+                added.append(replace(blob, conf=self.conf, cls=before.cls, sized=False))
+                seen.append(_Seen(blob.xyxy, before.cls, before.run + 1))
+            elif self.movers and not any(overlaps(blob.xyxy, p.xyxy) for p in self.previous):
+                unrecognised.append(replace(blob, cls=UNRECOGNISED))
         self.previous = seen
         self.filled += len(added)
-        return found + added
+        self.moved += len(unrecognised)
+        return found + added + unrecognised
+
+    def wants_blobs(self, found: list[Detection]) -> bool:
+        """Whether this frame's blobs are worth finding: always with ``movers``, else
+        only where a vehicle of YOLO's may need filling in (:meth:`missing`)."""
+        return self.movers or self.missing(found)
 
     def missing(self, found: list[Detection]) -> bool:
         """Whether a vehicle of the previous frame that may still be continued has no box

@@ -232,12 +232,13 @@ def detector_for(
     motion_gate: bool = True,
     foreground_contact: bool = True,
     fill_in: bool = True,
+    movers: bool = True,
 ) -> Detector:
     """The detector for this calibration and picture size, as every caller makes it: over
     the zone's ROI, blobs scaled to the zone, YOLO's input sized to the zone's far end,
     YOLO behind the motion gate, its box bottoms placed on the foreground and the frames
-    it misses filled in from motion blobs (each off only to measure what it does, see
-    ``benchmarks/throughput.py``).
+    it misses filled in from motion blobs, and what moves that it never named measured
+    from them (each off only to measure what it does, see ``benchmarks/throughput.py``).
 
     Blob splitting (``road=calibration.plane.image_to_world``) stays off: on the synthetic
     suite it lost as many vehicles as it saved (75.5-75.8 % of unoccluded vehicles
@@ -251,6 +252,7 @@ def detector_for(
         motion_gate=motion_gate,
         foreground_contact=foreground_contact,
         fill_in=fill_in,
+        movers=movers,
         yolo_long_side=input_long_side(calibration.plane, calibration.zone, roi) if roi else None,
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cameras.vision.measure.detect import Detection
+from cameras.vision.measure.detect import UNRECOGNISED, Detection
 
 FloatArray = NDArray[np.float64]
 
@@ -57,6 +57,7 @@ class TrackSample:
     contact_x: float | None = None  # column where the outline meets the bottom, if known
     shade_x: float | None = None  # the same for ``shade_y2``
     sized: bool = True  # the box's size is comparable with the track's others
+    recognised: bool = True  # False: a moving blob the classifying detector did not name
 
 
 @dataclass
@@ -69,10 +70,13 @@ class Track:
 
     @property
     def cls(self) -> str:
-        """Majority class over the history (a truck is sometimes briefly a car)."""
-        if not self.class_votes:
-            return "vehicle"
-        return max(self.class_votes.items(), key=lambda kv: kv[1])[0]
+        """Majority class over the history (a truck is sometimes briefly a car); the
+        frames a detector named outvote those it did not (``UNRECOGNISED``)."""
+        named = {k: n for k, n in self.class_votes.items() if k != UNRECOGNISED}
+        votes = named or self.class_votes
+        if not votes:
+            return UNRECOGNISED
+        return max(votes.items(), key=lambda kv: kv[1])[0]
 
     @property
     def last_frame(self) -> int:
@@ -94,8 +98,13 @@ class Track:
         return np.array([s.overlap for s in self.samples], dtype=np.float64)
 
     def sized(self) -> NDArray[np.bool_]:
-        """Whether each sample's box size is comparable with the others (see ``Detection``)."""
-        return np.array([s.sized for s in self.samples], dtype=bool)
+        """Whether each sample's box size is comparable with the others (see
+        ``Detection``). In a track the classifying detector boxed, its blobs of an
+        unrecognised vehicle are another detector's outline (see ``fill_in``); a track
+        of such blobs alone is all one detector's."""
+        recognised = np.array([s.recognised for s in self.samples], dtype=bool)
+        sized = np.array([s.sized for s in self.samples], dtype=bool)
+        return sized & recognised if recognised.any() else sized
 
     def contact_xs(self) -> FloatArray:
         """Each sample's ``contact_x``, NaN where the detector gave none."""
@@ -241,6 +250,7 @@ class ByteTrackTracker:
                     d.contact_x,
                     d.shade_x,
                     d.sized,
+                    d.cls != UNRECOGNISED,
                 )
             )
             track.class_votes[d.cls] = track.class_votes.get(d.cls, 0) + 1

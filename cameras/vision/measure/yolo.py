@@ -81,6 +81,9 @@ class YoloDetector:
     quiet road saves most of the CPU. ``contact``: a
     motion detector whose foreground places each box's bottom edge where it agrees with
     the box (see ``contact_edge.bottoms_on_mask``); the gate's, when both are given.
+    ``fill_in``: the motion blobs of the frames YOLO misses continue its vehicles, and
+    with ``movers`` a blob YOLO never named is measured as an unrecognised vehicle (see
+    ``fill_in``).
     """
 
     name = "yolo"
@@ -98,6 +101,7 @@ class YoloDetector:
         threads: int = 0,
         runtime: str = "auto",
         fill_in: bool = True,
+        movers: bool = True,
     ) -> None:
         path = Path(weights)
         if not path.exists():
@@ -111,7 +115,9 @@ class YoloDetector:
         self.contact = contact
         self.frames_skipped = 0
         self.frames_inferred = 0
-        self.fill_in = FillIn(conf) if fill_in and self.motion_model is not None else None
+        self.fill_in = (
+            FillIn(conf, movers=movers) if fill_in and self.motion_model is not None else None
+        )
         self.direct: OnnxYolo | None = None
         self.model: Any = None
         if runtime not in ("auto", "ultralytics"):
@@ -130,8 +136,22 @@ class YoloDetector:
         return (
             f"yolo ({self.weights.name}, {runtime}, roi={self.roi}, imgsz={self.imgsz}, "
             f"motion gate {gate}, contact from {contact}, "
-            f"fill-in {'on' if self.fill_in is not None else 'off'})"
+            f"fill-in {'on' if self.fill_in is not None else 'off'}, "
+            f"unrecognised movers {'measured' if self.fill_in and self.fill_in.movers else 'off'})"
         )
+
+    @property
+    def hints(self) -> NDArray[np.float64] | None:
+        """Where the tracks expect their vehicles (set by the pipeline): the blobs handed
+        on are split where one holds two of them, as the motion path's are."""
+        motion = self.motion_model
+        return motion.hints if motion is not None else None
+
+    @hints.setter
+    def hints(self, boxes: NDArray[np.float64] | None) -> None:
+        motion = self.motion_model
+        if motion is not None and self.fill_in is not None:
+            motion.hints = boxes
 
     @property
     def motion_model(self) -> MotionDetector | None:
@@ -156,8 +176,8 @@ class YoloDetector:
             diff = self.contact.difference()  # the background image: only with boxes to place
             found = bottoms_on_mask(found, mask, diff, scale, (ox, oy))
         if self.fill_in is not None:
-            missing = self.fill_in.missing(found)
-            found = self.fill_in.step(found, motion.blobs(*foreground) if missing else [])
+            wanted = self.fill_in.wants_blobs(found)
+            found = self.fill_in.step(found, motion.blobs(*foreground) if wanted else [])
         return found
 
     def _boxes(self, image: NDArray[np.uint8]) -> list[Detection]:
