@@ -124,13 +124,12 @@ def test_a_blob_merged_with_a_neighbour_does_not_continue_the_vehicle() -> None:
     assert fragment.step([], [box(101, h=15)]) == []  # a roof alone, half the height
 
 
-def test_without_movers_blobs_are_wanted_only_where_a_vehicle_of_yolos_has_no_box() -> None:
-    fill = FillIn(conf=0.1, movers=False)
+def test_a_vehicle_of_the_frame_before_with_no_yolo_box_is_missing() -> None:
+    fill = FillIn(conf=0.1)
     fill.step([box(100), box(300)], [])
 
-    assert not fill.wants_blobs([box(102), box(303)])
-    assert fill.wants_blobs([box(102)])
-    assert FillIn(conf=0.1).wants_blobs([box(102), box(303)])
+    assert not fill.missing([box(102), box(303)])
+    assert fill.missing([box(102)])
 
 
 def track_of(*detections: Detection) -> list[bool]:
@@ -161,3 +160,18 @@ def test_a_track_is_named_by_the_frames_yolo_named_however_few() -> None:
     (track,) = tracker.flush()
 
     assert track.cls == "truck"
+
+
+def test_blobs_are_looked_for_only_where_something_moves_outside_yolos_boxes() -> None:
+    from cameras.vision.measure.yolo import _moves_outside
+
+    mask = np.zeros((120, 160), np.uint8)
+    mask[50:65, 50:70] = 255  # 300 foreground pixels at half scale, offset (10, 20)
+    at_full = Detection((110.0, 120.0, 150.0, 150.0), 0.8, "car")  # covers them
+    elsewhere = Detection((200.0, 120.0, 240.0, 150.0), 0.8, "car")
+    fg = (mask, 0.5, 10, 20)
+
+    assert not _moves_outside([at_full], fg, min_area_px=400.0)
+    assert _moves_outside([elsewhere], fg, min_area_px=400.0)  # 300 >= 400 * 0.25
+    assert _moves_outside([], fg, min_area_px=400.0)
+    assert not _moves_outside([elsewhere], fg, min_area_px=2000.0)  # smaller than a vehicle

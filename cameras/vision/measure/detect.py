@@ -120,6 +120,7 @@ class MotionDetector:
         self.last_shade: NDArray[np.bool_] | None = None
         self._diff: NDArray[np.float32] | None = None
         self._small: NDArray[np.uint8] | None = None
+        self._raw: NDArray[np.uint8] | None = None  # MOG2's labels for the latest frame
         self.roi = roi
         self._fixed_scale = scale
         self.max_side = max_side
@@ -172,6 +173,7 @@ class MotionDetector:
         crop = np.median(np.stack(small), axis=0).astype(np.uint8)
         for _ in range(3):  # rate 1 re-initialises every pixel's model to this image
             self._mog.apply(crop, learningRate=1.0)
+        self._diff = None  # the background changed under the latest frame
         self.frames_seen = max(self.frames_seen, self.warmup_frames)
         return True
 
@@ -204,17 +206,9 @@ class MotionDetector:
         fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._close)
         mask = np.asarray(fg, dtype=np.uint8)
         self.last_mask = mask
-        # Computed here only for the shade contact; a gate that only asks for the mask
-        # (``YoloDetector``'s) does without.
-        self._diff = None
-        self._diff = self.difference() if self.shade_contact else None
-        if self.shade_contact:  # shadow-labelled pixels, cleaned like the foreground
-            _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
-            if self._diff is not None:
-                both[self._unlike_background(raw, self._diff)] = 255
-            both = cv2.morphologyEx(both, cv2.MORPH_OPEN, self._open)
-            both = cv2.morphologyEx(both, cv2.MORPH_CLOSE, self._close)
-            self.last_shade = (both > 0) & (mask == 0)
+        # The colour difference and the shade mask are worked out when first asked for
+        # (``difference``, ``shade``): a YOLO gate that only asks for the mask does without.
+        self._raw, self._diff, self.last_shade = np.asarray(raw, np.uint8), None, None
         return mask, s, ox, oy
 
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
@@ -271,10 +265,11 @@ class MotionDetector:
         lowest = np.array([lowest_column(lab, int(k), st[i]) for i, k in enumerate(keep)])
         shade = np.full(len(keep), np.nan)
         shade_x = np.full(len(keep), np.nan)
-        if self.shade_contact and self.last_shade is not None:
+        shade_mask = self.shade()
+        if shade_mask is not None:
             kept = np.zeros(np.shape(stats), dtype=np.int32)  # noise takes no shadow pixels
             kept[keep] = stats[keep]
-            rows, cols = shade_bottoms(lab, kept, self.last_shade)
+            rows, cols = shade_bottoms(lab, kept, shade_mask)
             rows, cols = rows[keep], cols[keep]
             lower = rows > y + h - 1
             shade[lower] = (rows[lower] + 0.5) / s - 0.5 + oy
@@ -317,8 +312,8 @@ class MotionDetector:
         return (raw == 0) & (diff > limit)
 
     def difference(self) -> NDArray[np.float32] | None:
-        """Per-pixel L1 colour difference between the last frame and the background
-        (kept for the frame where the shade contact computed it)."""
+        """Per-pixel L1 colour difference between the latest frame and the background
+        (worked out once a frame)."""
         if self._diff is not None:
             return self._diff
         if self._small is None:
@@ -330,7 +325,24 @@ class MotionDetector:
         # frame at 480 px, the two additions take 0.1 ms; the result is the same.
         b, g, r = cv2.split(cv2.absdiff(self._small, bg))
         total = cv2.add(cv2.add(b, g, dtype=cv2.CV_32F), r, dtype=cv2.CV_32F)
-        return np.asarray(total, dtype=np.float32)
+        self._diff = np.asarray(total, dtype=np.float32)
+        return self._diff
+
+    def shade(self) -> NDArray[np.bool_] | None:
+        """With ``shade_contact``, the latest frame's pixels MOG2 calls shadow, or calls
+        background though they are unlike it, cleaned like the foreground and outside it
+        (``last_shade``; worked out once a frame, when first asked for)."""
+        if not self.shade_contact or self._raw is None or self.last_mask is None:
+            return None
+        if self.last_shade is None:
+            raw, diff = self._raw, self.difference()
+            _, both = cv2.threshold(raw, 100, 255, cv2.THRESH_BINARY)
+            if diff is not None:
+                both[self._unlike_background(raw, diff)] = 255
+            both = cv2.morphologyEx(both, cv2.MORPH_OPEN, self._open)
+            both = cv2.morphologyEx(both, cv2.MORPH_CLOSE, self._close)
+            self.last_shade = (both > 0) & (self.last_mask == 0)
+        return self.last_shade
 
 
 def resolve_weights(weights: str | Path | None) -> Path | None:

@@ -83,11 +83,6 @@ class FillIn:
         self.moved += len(unrecognised)
         return found + added + unrecognised
 
-    def wants_blobs(self, found: list[Detection]) -> bool:
-        """Whether this frame's blobs are worth finding: always with ``movers``, else
-        only where a vehicle of YOLO's may need filling in (:meth:`missing`)."""
-        return self.movers or self.missing(found)
-
     def missing(self, found: list[Detection]) -> bool:
         """Whether a vehicle of the previous frame that may still be continued has no box
         of YOLO's continuing it in ``found``: only then are this frame's blobs worth

@@ -176,7 +176,9 @@ class YoloDetector:
             diff = self.contact.difference()  # the background image: only with boxes to place
             found = bottoms_on_mask(found, mask, diff, scale, (ox, oy))
         if self.fill_in is not None:
-            wanted = self.fill_in.wants_blobs(found)
+            wanted = self.fill_in.missing(found) or (
+                self.fill_in.movers and _moves_outside(found, foreground, motion.min_area_px)
+            )
             found = self.fill_in.step(found, motion.blobs(*foreground) if wanted else [])
         return found
 
@@ -217,6 +219,27 @@ class YoloDetector:
             boxes.cls.cpu().numpy().astype(int),
             dict(result.names or {}),
         )
+
+
+def _moves_outside(
+    found: list[Detection],
+    foreground: tuple[NDArray[np.uint8], float, int, int],
+    min_area_px: float,
+) -> bool:
+    """Whether the foreground outside YOLO's boxes could hold a vehicle's blob: as many
+    pixels as the smallest blob (a blob any box touches is YOLO's vehicle, see
+    ``fill_in``, so the frames YOLO boxes everything that moves need no blobs)."""
+    mask, s, ox, oy = foreground
+    if not found:
+        return bool(np.count_nonzero(mask) >= min_area_px * s * s)
+    rest = mask.copy()
+    h, w = rest.shape[:2]
+    for d in found:
+        x1, y1, x2, y2 = ((np.asarray(d.xyxy) - (ox, oy, ox, oy) + 0.5) * s - 0.5).tolist()
+        c0, r0 = max(0, int(np.floor(x1))), max(0, int(np.floor(y1)))
+        c1, r1 = min(w, int(np.ceil(x2)) + 1), min(h, int(np.ceil(y2)) + 1)
+        rest[r0:r1, c0:c1] = 0
+    return bool(np.count_nonzero(rest) >= min_area_px * s * s)
 
 
 def _ultralytics_model(path: Path) -> Any:
