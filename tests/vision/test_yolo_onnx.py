@@ -185,3 +185,13 @@ def test_the_yolo_path_fills_in_missed_frames_by_default_and_says_so() -> None:
     assert "fill-in on" in on.describe()
     assert "fill-in off" in off.describe()
     assert "fill-in off" in bare.describe()
+
+
+@needs_weights
+def test_the_yolo_path_measures_what_it_never_named_by_default_and_says_so() -> None:
+    on = make_detector("yolo", WEIGHTS, motion_gate=True)
+    off = make_detector("yolo", WEIGHTS, motion_gate=True, movers=False)
+
+    assert "unrecognised movers measured" in on.describe()
+    assert "unrecognised movers off" in off.describe()
+    assert on.motion_model.shade_contact  # type: ignore[attr-defined]  # blobs placed as motion's

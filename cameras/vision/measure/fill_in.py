@@ -21,7 +21,7 @@ merged with another, or a piece of it, and is not handed on). A vehicle YOLO doe
 recognise (a body unlike COCO's cars, a view it rarely saw) is measured from its motion
 blobs as the motion path measures it, and a vehicle YOLO recognises only late has a
 track from its first blob. The tracker and the engine judge these tracks as they judge
-the motion path's (a pedestrian or a swaying branch is rejected there as on that path);
+the motion path's, so what the motion path would measure, this path now measures too;
 within a track YOLO also boxed, they are not ``sized`` (see ``Track.sized``).
 """
 
@@ -43,7 +43,8 @@ class _Seen:
 
 
 class FillIn:
-    """Motion blobs that continue a YOLO vehicle through the frames YOLO misses."""
+    """Motion blobs that continue a YOLO vehicle through the frames YOLO misses, and
+    (``movers``) those of vehicles YOLO never named."""
 
     def __init__(
         self,
