@@ -8,6 +8,7 @@ import numpy as np
 from cameras.vision.measure.detect import UNRECOGNISED, Detection, MotionDetector
 from cameras.vision.measure.fill_in import FillIn
 from cameras.vision.measure.track import ByteTrackTracker
+from cameras.vision.measure.yolo import _moves_outside
 
 
 def box(
@@ -163,8 +164,6 @@ def test_a_track_is_named_by_the_frames_yolo_named_however_few() -> None:
 
 
 def test_blobs_are_looked_for_only_where_something_moves_outside_yolos_boxes() -> None:
-    from cameras.vision.measure.yolo import _moves_outside
-
     mask = np.zeros((120, 160), np.uint8)
     mask[50:65, 50:70] = 255  # 300 foreground pixels at half scale, offset (10, 20)
     at_full = Detection((110.0, 120.0, 150.0, 150.0), 0.8, "car")  # covers them
