@@ -230,8 +230,6 @@ def _moves_outside(
     pixels as the smallest blob (a blob any box touches is YOLO's vehicle, see
     ``fill_in``, so the frames YOLO boxes everything that moves need no blobs)."""
     mask, s, ox, oy = foreground
-    if not found:
-        return bool(np.count_nonzero(mask) >= min_area_px * s * s)
     rest = mask.copy()
     h, w = rest.shape[:2]
     for d in found:
