@@ -85,6 +85,19 @@ def test_a_blob_touching_a_yolo_box_is_yolos_vehicle_and_is_not_added_twice() ->
     assert out == yolo
 
 
+def test_a_blob_that_only_grazes_a_yolo_box_is_a_vehicle_of_its_own() -> None:
+    # A far car YOLO boxed sits just above the roof of a near truck it never named: the
+    # truck's blob takes in a strip of the car's box, and is still the truck.
+    fill = FillIn(conf=0.1)
+    far_car = box(105, y=60, w=25, h=15)
+    fill.step([far_car], [])
+    truck = Detection((100.0, 70.0, 170.0, 160.0), 0.9, "car", contact_x=135.0)
+
+    out = fill.step([box(106, y=60, w=25, h=15)], [truck])
+
+    assert [d.xyxy for d in out if d.cls == UNRECOGNISED] == [truck.xyxy]
+
+
 def test_a_run_ends_after_max_run_frames_without_yolo() -> None:
     fill = FillIn(conf=0.1, max_run=3, movers=False)
     fill.step([box(100)], [])

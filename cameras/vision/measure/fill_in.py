@@ -7,16 +7,18 @@ keeps a motion background model anyway (the gate, the box bottoms), so in such a
 the vehicle's motion blob is there. :class:`FillIn` hands a blob on as a detection when
 it continues a vehicle YOLO saw: it overlaps a box YOLO gave in the frame before, or a
 blob handed on in the frame before, for at most ``max_run`` frames since YOLO last saw
-it. A blob that any box of YOLO's touches is YOLO's vehicle (or merged with it) and is
-not handed on. The blob's box is the motion detector's (bottom placed from the
-foreground as the motion detector places it), its class YOLO's, its score YOLO's floor;
-its size is another detector's outline, not comparable with YOLO's boxes, so it is
-marked not ``sized``: its bottom and contact place the vehicle, the engine's box-size
-checks pass it by.
+it. A blob that holds a box of YOLO's, or lies mostly inside one (half the smaller of
+the two, see ``_holds``), is YOLO's vehicle (or merged with it) and is not handed on; a
+blob that only grazes a box (a near truck's top under a far car YOLO boxed) is another
+vehicle. The blob's box is the motion detector's (bottom placed from the foreground as
+the motion detector places it), its class YOLO's, its score YOLO's floor; its size is
+another detector's outline, not comparable with YOLO's boxes, so it is marked not
+``sized``: its bottom and contact place the vehicle, the engine's box-size checks pass
+it by.
 
-With ``movers`` (the default), a blob that touches no vehicle of YOLO's, in this frame
+With ``movers`` (the default), a blob that holds no vehicle of YOLO's, in this frame
 or the frame before, is handed on as well, as an :data:`UNRECOGNISED` vehicle with the
-motion detector's own score (a blob that touches one but is not its size is that vehicle
+motion detector's own score (a blob that holds one but is not its size is that vehicle
 merged with another, or a piece of it, and is not handed on). A vehicle YOLO does not
 recognise (a body unlike COCO's cars, a view it rarely saw) is measured from its motion
 blobs as the motion path measures it, and a vehicle YOLO recognises only late has a
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cameras.vision.boxes import iou, overlaps
+from cameras.vision.boxes import iou, smaller_share
 from cameras.vision.measure.detect import UNRECOGNISED, Detection
 
 
@@ -53,31 +55,33 @@ class FillIn:
         min_iou: float = 0.3,
         max_size_ratio: float = 1.3,
         movers: bool = True,
+        min_share: float = 0.5,
     ) -> None:
         self.conf = conf
         self.movers = movers
         self.max_run = max_run
         self.min_iou = min_iou
         self.max_size_ratio = max_size_ratio
+        self.min_share = min_share
         self.previous: list[_Seen] = []
         self.filled = 0  # blobs handed on for a vehicle of YOLO's, over the whole video
         self.moved = 0  # blobs handed on as unrecognised vehicles
 
     def step(self, found: list[Detection], blobs: list[Detection]) -> list[Detection]:
         """This frame's detections: YOLO's ``found``, the ``blobs`` that continue a
-        vehicle of the frame before and, with ``movers``, those no box of YOLO's touches;
+        vehicle of the frame before and, with ``movers``, those that hold no box of YOLO's;
         remembers YOLO's vehicles for the next frame."""
         added: list[Detection] = []
         unrecognised: list[Detection] = []
         seen = [_Seen(d.xyxy, d.cls, 0) for d in found]
         for blob in blobs:
-            if any(overlaps(blob.xyxy, d.xyxy) for d in found):
+            if any(self._holds(d.xyxy, blob.xyxy) for d in found):
                 continue
             before = self._continued(blob)
             if before is not None:
                 added.append(replace(blob, conf=self.conf, cls=before.cls, sized=False))
                 seen.append(_Seen(blob.xyxy, before.cls, before.run + 1))
-            elif self.movers and not any(overlaps(blob.xyxy, p.xyxy) for p in self.previous):
+            elif self.movers and not any(self._holds(p.xyxy, blob.xyxy) for p in self.previous):
                 unrecognised.append(replace(blob, cls=UNRECOGNISED))
         self.previous = seen
         self.filled += len(added)
@@ -109,6 +113,12 @@ class FillIn:
             if share >= best_iou:
                 best, best_iou = p, share
         return best
+
+    def _holds(self, box: tuple[float, ...], blob: tuple[float, ...]) -> bool:
+        """Whether ``blob`` is the vehicle of YOLO's ``box``, or holds it: one covers at
+        least ``min_share`` of the other (a blob that only grazes a box, a farther
+        vehicle's above a nearer one's roof, is a vehicle of its own)."""
+        return smaller_share(box, blob) >= self.min_share
 
     def _same_size(self, a: tuple[float, ...], b: tuple[float, ...]) -> bool:
         for lo, hi in ((0, 2), (1, 3)):

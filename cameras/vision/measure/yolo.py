@@ -227,7 +227,7 @@ def _moves_outside(
     min_area_px: float,
 ) -> bool:
     """Whether the foreground outside YOLO's boxes could hold a vehicle's blob: as many
-    pixels as the smallest blob (a blob any box touches is YOLO's vehicle, see
+    pixels as the smallest blob (a blob mostly inside a box is YOLO's vehicle, see
     ``fill_in``, so the frames YOLO boxes everything that moves need no blobs)."""
     mask, s, ox, oy = foreground
     rest = mask.copy()
