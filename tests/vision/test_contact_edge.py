@@ -95,3 +95,44 @@ def test_a_neighbours_blob_beside_the_box_does_not_lower_its_edge() -> None:
     (placed,) = bottoms_on_mask([yolo], merged, None, SCALE, OFFSET)
 
     assert placed.xyxy[3] == pytest.approx(to_full(69, OFFSET[1]))
+
+
+def test_a_vehicle_the_foreground_split_in_pieces_is_placed_at_its_lowest_piece() -> None:
+    # A photo car's body splits into pieces side by side, as the motion detector's blobs
+    # do (``blobs.merge_fragments`` joins them there): the smaller piece holds its lowest
+    # corner, and the box's bottom is that corner's, as the motion path's is.
+    pieces = mask_with((30, 66, 40, 70), (40, 69, 73, 89))
+    yolo = box(30, 75, 40, 89)
+
+    (placed,) = bottoms_on_mask([yolo], pieces, None, SCALE, OFFSET)
+
+    assert placed.xyxy[3] == pytest.approx(to_full(69, OFFSET[1]))
+    assert placed.contact_x == pytest.approx(to_full(81, OFFSET[0]))
+
+
+def test_a_box_placed_on_the_foreground_takes_the_shadow_run_below_it_as_second_guess() -> None:
+    # A road-grey car's lower body came out as shadow: its bottom is read from the body
+    # above, and the shadow run down to the road is the second contact guess, as the
+    # motion detector gives it for its blobs (``shade``).
+    body = mask_with((30, 60, 40, 89))
+    shade = np.zeros((120, 160), bool)
+    shade[61:70, 40:90] = True
+    yolo = box(30, 69, 40, 89)
+
+    (placed,) = bottoms_on_mask([yolo], body, None, SCALE, OFFSET, shade=shade)
+
+    assert placed.xyxy[3] == pytest.approx(to_full(60, OFFSET[1]))
+    assert placed.shade_y2 == pytest.approx(to_full(69, OFFSET[1]))
+    assert placed.shade_x == pytest.approx(to_full(64.5, OFFSET[0]))
+
+
+def test_a_shadow_run_ending_on_another_blob_gives_no_second_guess() -> None:
+    body_and_below = mask_with((30, 60, 40, 89), (72, 90, 40, 89))
+    shade = np.zeros((120, 160), bool)
+    shade[61:72, 40:90] = True
+
+    (placed,) = bottoms_on_mask(
+        [box(30, 69, 40, 89)], body_and_below, None, SCALE, OFFSET, shade=shade
+    )
+
+    assert placed.shade_y2 is None

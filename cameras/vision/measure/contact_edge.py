@@ -16,6 +16,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.measure.blobs import merge_fragments
+from cameras.vision.measure.shade import shade_bottoms
+
 if TYPE_CHECKING:  # detect imports this module
     from cameras.vision.measure.detect import Detection
 
@@ -71,13 +74,15 @@ def bottoms_on_mask(
     scale: float,
     offset: tuple[int, int],
     tolerance: tuple[float, float] = (0.35, 0.12),
+    shade: NDArray[np.bool_] | None = None,
 ) -> list[Detection]:
     """Each box with its bottom edge, and the column where the outline reaches it, read
     from the foreground ``mask`` (at ``scale``, its top-left at ``offset`` in the full
     picture) in the box's own columns, as the motion detector places a blob's
     (``refined_bottom``, ``lowest_column``), where the foreground agrees with the box.
 
-    Agreeing means: in the box's lower half, one blob holds most of the foreground, and
+    Agreeing means: in the box's lower half, one blob (its pieces joined as the motion
+    detector joins them, ``blobs.merge_fragments``) holds most of the foreground, and
     its lowest row in the box's columns lies at most ``tolerance[0]`` of the box's height
     above the box's bottom, or ``tolerance[1]`` below it (2 mask pixels at least), and
     does not go on below that. Above is the usual case and may be far: YOLO takes a dark
@@ -88,12 +93,18 @@ def bottoms_on_mask(
     edge. Only the box's columns count, so a neighbour merged into the blob beside it
     cannot lower the edge. A track whose bottoms switch between the two sources jumps,
     and the estimator's consistency checks reject it: nothing here makes a reading alone.
+
+    With ``shade`` (the pixels the motion detector calls shadow), a box placed on the
+    foreground also takes the motion detector's second contact guess (``shade``), read in
+    the box's columns: the estimator retries a track rejected for its contact, or whose
+    halves disagree, from it, as it does the motion path's (tuning quick draw 1027: a
+    photo car at 62.57 km/h whose halves disagreed, 62.52 and 66.78, reads 62.60).
     """
     if not detections or not np.any(mask):
         return detections
-    _, labels = cv2.connectedComponents(mask, connectivity=8)
-    lab = np.asarray(labels, np.int32)
-    return [_place(d, lab, diff, scale, offset, tolerance) for d in detections]
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    lab, _ = merge_fragments(np.asarray(labels, np.int32), np.asarray(stats, np.int32))
+    return [_place(d, lab, diff, scale, offset, tolerance, shade) for d in detections]
 
 
 def _place(
@@ -103,6 +114,7 @@ def _place(
     scale: float,
     offset: tuple[int, int],
     tolerance: tuple[float, float],
+    shade: NDArray[np.bool_] | None,
 ) -> Detection:
     ox, oy = offset
     to_mask = np.array([ox, oy, ox, oy], dtype=np.float64)
@@ -130,4 +142,31 @@ def _place(
     column = lowest_column(labels, label, st)
     full_y = (bottom + 0.5) / scale - 0.5 + oy
     full_x = (column + 0.5) / scale - 0.5 + ox
-    return replace(det, xyxy=(*det.xyxy[:3], float(full_y)), contact_x=float(full_x))
+    placed = replace(det, xyxy=(*det.xyxy[:3], float(full_y)), contact_x=float(full_x))
+    below = _shade_below(labels, label, st, shade) if shade is not None else None
+    if below is None:
+        return placed
+    row, col = below
+    return replace(
+        placed,
+        shade_y2=float((row + 0.5) / scale - 0.5 + oy),
+        shade_x=float((col + 0.5) / scale - 0.5 + ox),
+    )
+
+
+def _shade_below(
+    labels: NDArray[np.int32], label: int, st: NDArray[np.float64], shade: NDArray[np.bool_]
+) -> tuple[int, float] | None:
+    """The second contact guess (``shade.shade_bottoms``) of blob ``label`` in the box's
+    columns ``st``: its row and column, where it lies below the blob's bottom there."""
+    x, y, w, h = (int(v) for v in st[:4])
+    cols = labels[:, x : x + w]
+    own = cols == label
+    # The blob is label 1 of its columns; every other blob's pixels are 2 (not free shadow)
+    sub = np.where(own, 1, np.where(cols > 0, 2, 0)).astype(np.int32)
+    stats = np.zeros((3, 5), np.int32)
+    stats[1] = (0, y, w, h, int(np.count_nonzero(own[y : y + h])))
+    rows, at = shade_bottoms(sub, stats, shade[:, x : x + w])
+    if rows[1] <= y + h - 1:
+        return None
+    return int(rows[1]), float(at[1]) + x
