@@ -140,18 +140,16 @@ def _place(
     st = np.array([c0, top, c1 - c0 + 1, last - top + 1], dtype=np.float64)
     bottom = refined_bottom(diff, labels, label, st) if diff is not None else float(last)
     column = lowest_column(labels, label, st)
-    full_y = (bottom + 0.5) / scale - 0.5 + oy
-    full_x = (column + 0.5) / scale - 0.5 + ox
-    placed = replace(det, xyxy=(*det.xyxy[:3], float(full_y)), contact_x=float(full_x))
+
+    def full(v: float, o: int) -> float:  # mask pixel centres scale about -0.5
+        return float((v + 0.5) / scale - 0.5 + o)
+
+    placed = replace(det, xyxy=(*det.xyxy[:3], full(bottom, oy)), contact_x=full(column, ox))
     below = _shade_below(labels, label, st, shade) if shade is not None else None
     if below is None:
         return placed
     row, col = below
-    return replace(
-        placed,
-        shade_y2=float((row + 0.5) / scale - 0.5 + oy),
-        shade_x=float((col + 0.5) / scale - 0.5 + ox),
-    )
+    return replace(placed, shade_y2=full(row, oy), shade_x=full(col, ox))
 
 
 def _shade_below(
