@@ -75,6 +75,7 @@ def bottoms_on_mask(
     offset: tuple[int, int],
     tolerance: tuple[float, float] = (0.35, 0.12),
     shade: NDArray[np.bool_] | None = None,
+    components: NDArray[np.int32] | None = None,
 ) -> list[Detection]:
     """Each box with its bottom edge, and the column where the outline reaches it, read
     from the foreground ``mask`` (at ``scale``, its top-left at ``offset`` in the full
@@ -99,11 +100,15 @@ def bottoms_on_mask(
     the box's columns: the estimator retries a track rejected for its contact, or whose
     halves disagree, from it, as it does the motion path's (tuning quick draw 1027: a
     photo car at 62.57 km/h whose halves disagreed, 62.52 and 66.78, reads 62.60).
+    ``components``: the mask's labels with the pieces joined, where the motion detector
+    already has them (``MotionDetector.components``).
     """
     if not detections or not np.any(mask):
         return detections
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    lab, _ = merge_fragments(np.asarray(labels, np.int32), np.asarray(stats, np.int32))
+    if components is None:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        components, _ = merge_fragments(np.asarray(labels, np.int32), np.asarray(stats, np.int32))
+    lab = components
     return [_place(d, lab, diff, scale, offset, tolerance, shade) for d in detections]
 
 

@@ -121,6 +121,8 @@ class MotionDetector:
         self._diff: NDArray[np.float32] | None = None
         self._small: NDArray[np.uint8] | None = None
         self._raw: NDArray[np.uint8] | None = None  # MOG2's labels for the latest frame
+        # the latest mask's blobs, pieces joined (``components``)
+        self._pieces: tuple[NDArray[np.int32], NDArray[np.int32]] | None = None
         self.roi = roi
         self._fixed_scale = scale
         self.max_side = max_side
@@ -209,7 +211,23 @@ class MotionDetector:
         # The colour difference and the shade mask are worked out when first asked for
         # (``difference``, ``shade``): a YOLO gate that only asks for the mask does without.
         self._raw, self._diff, self.last_shade = np.asarray(raw, np.uint8), None, None
+        self._pieces = None
         return mask, s, ox, oy
+
+    def components(self, mask: NDArray[np.uint8]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """The blobs of ``mask`` as ``cv2.connectedComponentsWithStats`` labels and stats,
+        a vehicle's pieces joined (``merge_fragments``); for the latest frame's mask worked
+        out once, whoever asks first (the blobs, or YOLO's box bottoms)."""
+        if mask is self.last_mask and self._pieces is not None:
+            return self._pieces
+        _, raw_labels, raw_stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        labels = np.asarray(raw_labels, dtype=np.int32)
+        stats = np.asarray(raw_stats, dtype=np.int32)
+        if self.merge_fragments and len(stats) > 1:
+            labels, stats = merge_fragments(labels, stats)
+        if mask is self.last_mask:
+            self._pieces = (labels, stats)
+        return labels, stats
 
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
         return self.blobs(*self.foreground(image))
@@ -217,11 +235,9 @@ class MotionDetector:
     def blobs(self, mask: NDArray[np.uint8], s: float, ox: int, oy: int) -> list[Detection]:
         """The vehicle boxes in a foreground ``mask`` (at scale ``s``, its top-left at
         ``ox, oy``), as :meth:`foreground` returns it for the latest frame."""
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        if n <= 1:
+        labels, stats = self.components(mask)
+        if len(stats) <= 1:
             return []
-        if self.merge_fragments:
-            labels, stats = merge_fragments(np.asarray(labels), np.asarray(stats, dtype=np.int32))
         if self.hints is not None and len(self.hints) >= 2:
             off = np.array([ox, oy, ox, oy], dtype=np.float64)
             hints = (np.asarray(self.hints, dtype=np.float64) - off + 0.5) * s - 0.5

@@ -175,7 +175,10 @@ class YoloDetector:
             mask, scale, ox, oy = foreground
             diff = self.contact.difference()  # the background image: only with boxes to place
             shade = self.contact.shade()  # the second contact guess, as for blobs
-            found = bottoms_on_mask(found, mask, diff, scale, (ox, oy), shade=shade)
+            joined, _ = self.contact.components(mask)  # the blobs reuse them
+            found = bottoms_on_mask(
+                found, mask, diff, scale, (ox, oy), shade=shade, components=joined
+            )
         if self.fill_in is not None:
             wanted = self.fill_in.missing(found) or (
                 self.fill_in.movers and _moves_outside(found, foreground, motion.min_area_px)
