@@ -42,18 +42,20 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-# The paths measured: the motion detector; YOLO on onnxruntime directly (the default for
-# .onnx weights) as the engine runs it, then without the motion gate, then without the
-# foreground contact either (the engine's default until 2026-12-06); through ultralytics
-# as before 2026-12-06; without filling in the frames YOLO misses; and without measuring
-# what moves that YOLO never named.
-VARIANTS: tuple[str, ...] = ("motion", "yolo", "yolo-ungated", "yolo-box", "yolo-ultralytics")
-VARIANTS += ("yolo-no-fill", "yolo-no-movers")
+# The paths measured: the motion detector; YOLO's graph on its default engine (OpenVINO
+# where installed, ``yolo_engine``) as the engine runs it, then on onnxruntime (the
+# default until 2026-12-07), then without the motion gate, then without the foreground
+# contact either (the engine's default until 2026-12-06); through ultralytics as before
+# 2026-12-06; without filling in the frames YOLO misses; and without measuring what moves
+# that YOLO never named.
+VARIANTS: tuple[str, ...] = ("motion", "yolo", "yolo-onnxruntime", "yolo-ungated", "yolo-box")
+VARIANTS += ("yolo-ultralytics", "yolo-no-fill", "yolo-no-movers")
 
 
 def make_variant(name: str, video: Path, cal: Any) -> Any:
     """The detector of one variant, built as the engine builds it
     (``pipeline.detector_for``): ``motion`` and ``yolo`` are the engine's defaults;
+    ``yolo-onnxruntime`` runs the default on onnxruntime (``FAIRSPEED_YOLO_ENGINE``);
     ``yolo-ungated`` runs YOLO on every frame; ``yolo-box`` also keeps YOLO's own box
     bottoms (no background model at all); ``yolo-ultralytics`` the path before
     2026-12-06 (ultralytics at its 640 px input); ``yolo-no-fill`` the default without
@@ -63,9 +65,13 @@ def make_variant(name: str, video: Path, cal: Any) -> Any:
 
     from cameras.vision.measure.pipeline import detector_for
     from cameras.vision.measure.yolo import YoloDetector
+    from cameras.vision.measure.yolo_engine import ENGINE_ENV
 
     if name in ("motion", "yolo"):
         return name
+    if name == "yolo-onnxruntime":
+        os.environ[ENGINE_ENV] = "onnxruntime"  # this child process only
+        return "yolo"
     cap = cv2.VideoCapture(str(video))
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     cap.release()

@@ -255,6 +255,9 @@ class CameraHooks:
     spool_dir: Path
     worker_id: str
     _cached: dict[str, Detector] = field(default_factory=dict)
+    # What measures, as the detector describes itself (for YOLO: its engine and precision),
+    # carried in each violation so that a reading says what computed it.
+    described: str = ""
 
     def parts(self, spool: Spool, delivery: Delivery) -> WorkerParts:
         calibration = self.setup.calibration
@@ -289,7 +292,8 @@ class CameraHooks:
             # A motion detector's background model must restart with each connection.
             cached["det"] = detector_for(calibration, self.detector, self.weights, width, height)
         det = cached["det"]
-        if det.describe().lower().startswith("motion"):
+        self.described = det.describe()
+        if self.described.lower().startswith("motion"):
             cached.pop("det")
             seed_background_from_file(det, src.source)
         return MeasurementPipeline(calibration, det, frame_size=(width, height), observer=observer)
@@ -316,7 +320,7 @@ class CameraHooks:
             key=setup.key,
             max_package_bytes=max_package_bytes(),
             work_dir=self.spool_dir / "build",
-            worker={"id": self.worker_id, "detector": self.detector},
+            worker={"id": self.worker_id, "detector": self.detector, "described": self.described},
         )
 
     def run_selftest(self, frames: Thumbs, nominal_fps: float | None) -> dict[str, Any]:

@@ -125,6 +125,8 @@ def test_sigterm_stops_reading_keeps_undelivered_events_spooled_and_exits_zero(
         pending = spool.pending()
         assert len(pending) == report["violations"] == report["spool_pending"]
         assert all(spool.message(entry)["package_b64"] for entry in pending)
+        # each says what measured it
+        assert all(e.payload["worker"]["described"].startswith("motion (MOG2") for e in pending)
         assert spool.size().rejected == 0
     beats = Heartbeat.objects.filter(camera=camera).order_by("received_at")
     assert [b.status for b in beats][-2:] == ["draining", "stopped"]

@@ -1,4 +1,4 @@
-"""YOLO on onnxruntime directly: the int8 weights as float convolutions at any size, the
+"""YOLO without ultralytics: the int8 weights as float convolutions at any size, the
 same vehicles as through ultralytics, one box per vehicle, and tracks from weak scores."""
 
 from __future__ import annotations

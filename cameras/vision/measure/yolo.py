@@ -1,6 +1,6 @@
-"""The YOLO vehicle detector: YOLOv8 ``.onnx`` weights straight on onnxruntime (see
-``yolo_onnx``), any other format ultralytics loads (.pt, OpenVINO, TensorRT) through
-ultralytics. Vehicles only (COCO car, motorcycle, bus, truck).
+"""The YOLO vehicle detector: YOLOv8 ``.onnx`` weights rewritten and run directly on
+OpenVINO or onnxruntime (see ``yolo_onnx``, ``yolo_engine``), any other format ultralytics
+loads (.pt, OpenVINO, TensorRT) through ultralytics. Vehicles only (COCO car, motorcycle, bus, truck).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from cameras.vision.measure.detect import (
 )
 from cameras.vision.measure.fill_in import FillIn
 from cameras.vision.measure.geometry import RoadPlane
+from cameras.vision.measure.yolo_engine import ENGINES
 from cameras.vision.measure.yolo_onnx import OnnxYolo
 
 __all__ = ["YoloDetector"]
@@ -72,7 +73,9 @@ TRACKER: dict[str, float | bool] = {
 class YoloDetector:
     """YOLO, vehicles only, on the zone's rectangle and its margin.
 
-    ``runtime="ultralytics"`` loads even ``.onnx`` weights through ultralytics (the path
+    ``.onnx`` weights run on the engine ``runtime`` names (``yolo_engine``): ``auto``
+    (``FAIRSPEED_YOLO_ENGINE``, else OpenVINO where installed), ``openvino`` or
+    ``onnxruntime``; ``runtime="ultralytics"`` loads them through ultralytics (the path
     before 2026-12-06, kept for comparison in ``benchmarks/throughput.py``).
 
     ``roi`` crops the zone's rectangle before inference (fewer pixels, larger vehicles);
@@ -120,11 +123,14 @@ class YoloDetector:
         )
         self.direct: OnnxYolo | None = None
         self.model: Any = None
-        if runtime not in ("auto", "ultralytics"):
-            raise DetectorError(f"unknown YOLO runtime {runtime!r}: use auto or ultralytics")
-        if path.suffix.lower() == ".onnx" and runtime == "auto":
+        if runtime not in (*ENGINES, "ultralytics"):
+            raise DetectorError(
+                f"unknown YOLO runtime {runtime!r}: use {', '.join(ENGINES)} or ultralytics"
+            )
+        if path.suffix.lower() == ".onnx" and runtime != "ultralytics":
             self.imgsz = imgsz or ONNX_LONG_SIDE
-            self.direct = OnnxYolo(path, long_side=self.imgsz, threads=threads)
+            engine = None if runtime == "auto" else runtime
+            self.direct = OnnxYolo(path, long_side=self.imgsz, threads=threads, engine=engine)
         else:
             self.imgsz = imgsz or 640
             self.model = _ultralytics_model(path)
@@ -132,7 +138,7 @@ class YoloDetector:
     def describe(self) -> str:
         gate = "on" if self.motion_gate is not None else "off"
         contact = "foreground" if self.contact is not None else "box"
-        runtime = "onnxruntime, float" if self.direct is not None else "ultralytics"
+        runtime = self.direct.engine.label if self.direct is not None else "ultralytics"
         return (
             f"yolo ({self.weights.name}, {runtime}, roi={self.roi}, imgsz={self.imgsz}, "
             f"motion gate {gate}, contact from {contact}, "

@@ -1,9 +1,10 @@
-"""YOLOv8 straight on onnxruntime, at the size of the picture it is given (no Django).
+"""YOLOv8 without ultralytics, at the size of the picture it is given (no Django); the
+graph runs on OpenVINO or onnxruntime (``yolo_engine``).
 
 The project's weights (``yolov8n_int8.onnx``) are YOLOv8n exported for one fixed 640x640
 input and *dynamically* quantised: every convolution is ``DynamicQuantizeLinear`` +
-``ConvInteger``, for which onnxruntime has no fast CPU kernel on a machine without
-VNNI (266 ms a frame here, 2.5 fps). Loaded through :func:`load_graph`, the same weights
+``ConvInteger``, for which onnxruntime has no fast CPU kernel (266 ms a frame through
+ultralytics on an AVX2 machine, 2.5 fps; still slower than float on one with VNNI). Loaded through :func:`load_graph`, the same weights
 run as float convolutions: each ``ConvInteger`` becomes a ``Conv`` whose kernel is the
 quantised kernel's own values, ``(w_q - zero_point) * scale`` (the weights are not
 changed; only the activations are no longer rounded to 8 bits). The graph's fixed-size
@@ -33,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cameras.vision.errors import DetectorError
+from cameras.vision.measure.yolo_engine import open_engine
 
 __all__ = ["OnnxYolo", "Raw", "cached_graph", "load_graph"]
 
@@ -211,33 +213,22 @@ def _names_of(meta: dict[str, str]) -> tuple[str, ...]:
 
 
 class OnnxYolo:
-    """One YOLOv8 session: ``infer(picture)`` -> boxes in the picture's pixels.
+    """One YOLOv8 graph on an engine (``yolo_engine``: OpenVINO or onnxruntime):
+    ``infer(picture)`` -> boxes in the picture's pixels.
 
     ``long_side`` is the network input's long side; the short side follows the picture's
     aspect, rounded up to a multiple of 32 (grey padding, as ultralytics' letterbox).
     """
 
-    def __init__(self, weights: str | Path, long_side: int = 416, threads: int = 0) -> None:
-        import onnxruntime as ort
-
-        graph = cached_graph(str(weights))
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads  # 0: onnxruntime decides (one per core)
-        # Idle threads sleep instead of spinning: the camera worker's decoder, tracker and
-        # evidence thread share the same cores.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
-        except Exception:  # a kept file that is not a graph (written by something else)
-            if not isinstance(graph, str):
-                raise
-            log.warning("YOLO graph %s unreadable: converting the weights again", graph)
-            Path(graph).unlink(missing_ok=True)
-            graph = cached_graph(str(weights))
-            self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
-        self.names = _names_of(self.session.get_modelmeta().custom_metadata_map)
-        self.input_name = self.session.get_inputs()[0].name
+    def __init__(
+        self,
+        weights: str | Path,
+        long_side: int = 416,
+        threads: int = 0,
+        engine: str | None = None,
+    ) -> None:
+        self.engine = open_engine(weights, cached_graph, threads, engine)
+        self.names = _names_of(self.engine.metadata)
         self.long_side = int(long_side)
         self._anchors: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
         self._lock = threading.Lock()
@@ -269,7 +260,7 @@ class OnnxYolo:
     ) -> Raw:
         blob, scale = self._letterbox(image)
         with self._lock:
-            dist, logits = self.session.run([BOX_OUT, CLS_OUT], {self.input_name: blob})
+            dist, logits = self.engine.run(blob, (BOX_OUT, CLS_OUT))
         logits = logits[0]
         wanted = np.array(sorted(classes), dtype=np.int64)
         sub = logits[wanted]
