@@ -1,6 +1,7 @@
 """The YOLO vehicle detector: YOLOv8 ``.onnx`` weights rewritten and run directly on
-OpenVINO or onnxruntime (see ``yolo_onnx``, ``yolo_engine``), any other format ultralytics
-loads (.pt, OpenVINO, TensorRT) through ultralytics. Vehicles only (COCO car, motorcycle, bus, truck).
+OpenVINO or onnxruntime (see ``yolo_onnx``, ``yolo_engine``), any other format
+ultralytics loads (.pt, OpenVINO, TensorRT) through ultralytics. Vehicles only (COCO car,
+motorcycle, bus, truck).
 """
 
 from __future__ import annotations

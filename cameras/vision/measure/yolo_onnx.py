@@ -4,13 +4,14 @@ graph runs on OpenVINO or onnxruntime (``yolo_engine``).
 The project's weights (``yolov8n_int8.onnx``) are YOLOv8n exported for one fixed 640x640
 input and *dynamically* quantised: every convolution is ``DynamicQuantizeLinear`` +
 ``ConvInteger``, for which onnxruntime has no fast CPU kernel (266 ms a frame through
-ultralytics on an AVX2 machine, 2.5 fps; still slower than float on one with VNNI). Loaded through :func:`load_graph`, the same weights
-run as float convolutions: each ``ConvInteger`` becomes a ``Conv`` whose kernel is the
-quantised kernel's own values, ``(w_q - zero_point) * scale`` (the weights are not
-changed; only the activations are no longer rounded to 8 bits). The graph's fixed-size
-box decoding is cut off and done here in NumPy, so the input can be any multiple of 32:
-a crop of the zone and its margin, its long side ``long_side`` pixels, costs a fraction
-of a 640x640 square. Decision and measurements: ``docs/engine-decisions.md``.
+ultralytics on an AVX2 machine, 2.5 fps; still slower than float on one with VNNI).
+Loaded through :func:`load_graph`, the same weights run as float convolutions: each
+``ConvInteger`` becomes a ``Conv`` whose kernel is the quantised kernel's own values,
+``(w_q - zero_point) * scale`` (the weights are not changed; only the activations are no
+longer rounded to 8 bits). The graph's fixed-size box decoding is cut off and done here
+in NumPy, so the input can be any multiple of 32: a crop of the zone and its margin, its
+long side ``long_side`` pixels, costs a fraction of a 640x640 square. Decision and
+measurements: ``docs/engine-decisions.md``.
 
 The rewritten graph is kept on disk, named by the weights' SHA-256, under
 ``$FAIRSPEED_VAR_DIR/cache`` (``~/.cache/fairspeed`` without it): the rewrite needs the
