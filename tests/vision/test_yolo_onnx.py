@@ -100,8 +100,10 @@ def test_where_no_graph_can_be_kept_the_weights_are_converted_in_memory(
     blocked.write_text("the cache folder cannot be made under a file")
     monkeypatch.setenv("FAIRSPEED_VAR_DIR", str(blocked))
     assert isinstance(cached_graph(str(WEIGHTS)), bytes)
-    found = OnnxYolo(WEIGHTS, long_side=320).infer(np.full((200, 320, 3), 114, np.uint8), 0.1, {2})
+    model = OnnxYolo(WEIGHTS, long_side=320)
+    found = model.infer(np.full((200, 320, 3), 114, np.uint8), 0.1, {2})
     assert found.xyxy.shape[1] == 4
+    assert model.engine.label == "onnxruntime, f32"  # OpenVINO is handed files only
 
 
 @needs_weights
