@@ -108,10 +108,12 @@ def open_engine(
     onnxruntime otherwise. A kept file that neither can read (written by something else)
     is converted again, once."""
     name = chosen_engine(engine)
-    if name == "auto":
-        name = "openvino" if _openvino_installed() else "onnxruntime"
-    if name == "openvino" and not _openvino_installed():
-        raise DetectorError(f"{ENGINE_ENV}=openvino, but the openvino package is not installed")
+    if name != "onnxruntime" and not _openvino_installed():
+        if name == "openvino":
+            raise DetectorError("the YOLO engine openvino: the openvino package is not installed")
+        name = "onnxruntime"
+    elif name == "auto":
+        name = "openvino"
     graph = convert(str(weights))
     try:
         return _load(name, graph, threads)
