@@ -9,32 +9,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera, Site
+from config.forms import UswdsMixin
 from policy.presets import PRESETS
 
 # These path segments sit beside camera codes under /staff/cameras/.
 RESERVED_CODES = {"health", "new", "sites"}
-
-
-class UswdsMixin:
-    """Give each widget the USWDS class its kind needs, so templates stay plain loops."""
-
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "usa-checkbox__input"
-            elif isinstance(widget, forms.Select):
-                css = "usa-select"
-            elif isinstance(widget, forms.FileInput):
-                css = "usa-file-input"
-            elif isinstance(widget, forms.Textarea):
-                css = "usa-textarea"
-            else:
-                css = "usa-input"
-            widget.attrs.setdefault("class", css)
 
 
 def _timezone(value: str) -> str:

@@ -7,30 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import UswdsMixin
 from policy.models import PlacementDecision, PlacementProposal
 from policy.rules.book import ruleset_codes
-
-
-class UswdsMixin:
-    """Give each widget the USWDS class its kind needs, so templates stay plain loops."""
-
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                continue
-            if isinstance(widget, forms.Select):
-                css = "usa-select"
-            elif isinstance(widget, forms.FileInput):
-                css = "usa-file-input"
-            elif isinstance(widget, forms.Textarea):
-                css = "usa-textarea"
-            else:
-                css = "usa-input"
-            widget.attrs.setdefault("class", css)
 
 
 class ProposalForm(UswdsMixin, forms.ModelForm):
