@@ -108,12 +108,10 @@ def open_engine(
     onnxruntime otherwise. A kept file that neither can read (written by something else)
     is converted again, once."""
     name = chosen_engine(engine)
-    if name != "onnxruntime" and not _openvino_installed():
-        if name == "openvino":
-            raise DetectorError("the YOLO engine openvino: the openvino package is not installed")
-        name = "onnxruntime"
-    elif name == "auto":
-        name = "openvino"
+    if name == "auto":
+        name = "openvino" if _openvino_installed() else "onnxruntime"
+    elif name == "openvino" and not _openvino_installed():
+        raise DetectorError("the YOLO engine openvino: the openvino package is not installed")
     graph = convert(str(weights))
     try:
         return _load(name, graph, threads)
