@@ -1,4 +1,4 @@
-"""Multi-object tracking with ultralytics' ByteTrack, for YOLO and motion detections alike.
+"""Multi-object tracking with ByteTrack (``bytetrack``), for YOLO and motion detections alike.
 
 Each track keeps its full history of (frame index, timestamp, box, confidence). The
 history stores the *detector's* box for the frame, not ByteTrack's Kalman estimate: the
@@ -10,36 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cameras.vision.measure.bytetrack import ByteTrack, ByteTrackConfig
 from cameras.vision.measure.detect import UNRECOGNISED, Detection
 
 FloatArray = NDArray[np.float64]
-
-
-class _Boxes:
-    """The slice of ultralytics ``Boxes`` that BYTETracker reads: xywh, xyxy, conf, cls."""
-
-    def __init__(self, xyxy: FloatArray, conf: FloatArray, cls: FloatArray) -> None:
-        self.xyxy = xyxy
-        self.conf = conf
-        self.cls = cls
-
-    @property
-    def xywh(self) -> FloatArray:
-        xy = (self.xyxy[:, :2] + self.xyxy[:, 2:]) / 2.0
-        wh = self.xyxy[:, 2:] - self.xyxy[:, :2]
-        return np.concatenate([xy, wh], axis=1)
-
-    def __len__(self) -> int:
-        return len(self.conf)
-
-    def __getitem__(self, idx: Any) -> _Boxes:
-        return _Boxes(self.xyxy[idx], self.conf[idx], self.cls[idx])
 
 
 @dataclass(frozen=True)
@@ -173,7 +151,7 @@ def bottom_overlap(boxes: FloatArray, band: float = 0.25) -> FloatArray:
 
 
 class ByteTrackTracker:
-    """ByteTrack (ultralytics) fed with our detections; keeps per-track histories.
+    """ByteTrack fed with our detections; keeps per-track histories.
 
     A track is finished once it has not been matched for ``lost_frames`` frames, which is
     also ByteTrack's buffer so that a finished id is never revived.
@@ -188,18 +166,16 @@ class ByteTrackTracker:
         match_thresh: float = 0.8,
         fuse_score: bool = True,
     ) -> None:
-        from ultralytics.trackers.byte_tracker import BYTETracker
-
-        args = SimpleNamespace(
-            tracker_type="bytetrack",
-            track_high_thresh=high_thresh,
-            track_low_thresh=low_thresh,
-            new_track_thresh=new_track_thresh,
-            track_buffer=lost_frames,
-            match_thresh=match_thresh,
-            fuse_score=fuse_score,
+        self._bt = ByteTrack(
+            ByteTrackConfig(
+                high_thresh=high_thresh,
+                low_thresh=low_thresh,
+                new_track_thresh=new_track_thresh,
+                buffer=lost_frames,
+                match_thresh=match_thresh,
+                fuse_score=fuse_score,
+            )
         )
-        self._bt = BYTETracker(args)
         self.lost_frames = lost_frames
         self.active: dict[int, Track] = {}
         self._class_ids: dict[str, int] = {}
@@ -217,24 +193,19 @@ class ByteTrackTracker:
         xyxy = np.array([d.xyxy for d in detections], dtype=np.float64).reshape(n, 4)
         conf = np.array([d.conf for d in detections], dtype=np.float64)
         cls = np.array([self._class_id(d.cls) for d in detections], dtype=np.float64)
-        self._bt.update(_Boxes(xyxy, conf, cls))
-        # Read matches from ByteTrack's own track list rather than its output: the output
-        # omits a track's first (unconfirmed) frame, and near the zone entry every sample
-        # counts. Unconfirmed one-frame tracks that never confirm end up as 1-sample
-        # histories, which the estimator ignores.
-        current = [
-            st
-            for st in self._bt.tracked_stracks
-            if st.frame_id == self._bt.frame_id and 0 <= int(st.idx) < n
-        ]
+        self._bt.update(xyxy, conf, cls)
+        # Every track matched or born this frame, a track's first (unconfirmed) frame
+        # included: near the zone entry every sample counts. Unconfirmed one-frame tracks
+        # that never confirm end up as 1-sample histories, which the estimator ignores.
+        current = [t for t in self._bt.tracked if t.frame == self._bt.frame and 0 <= t.det < n]
         if not current:
             return []
-        det_idx = np.array([int(st.idx) for st in current], dtype=int)
+        det_idx = np.array([t.det for t in current], dtype=int)
         raw = xyxy[det_idx]
         overlap = bottom_overlap(raw)
         updated: list[Track] = []
-        for st, di, ov in zip(current, det_idx, overlap, strict=False):
-            tid = int(st.track_id)
+        for tracklet, di, ov in zip(current, det_idx, overlap, strict=False):
+            tid = tracklet.track_id
             track = self.active.get(tid)
             if track is None:
                 track = self.active[tid] = Track(tid)
