@@ -99,6 +99,8 @@ class Tracklet:
         return z
 
     def start_on(self, track_id: int, frame: int) -> None:
+        """Become a track: the filter starts at this box, at rest; only a track born on
+        the first frame is confirmed at once."""
         z = np.asarray(self.xyah(), dtype=np.float64)
         self.mean = np.r_[z, np.zeros_like(z)]
         self.cov = np.diag(
