@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from cameras.vision.measure.bytetrack import ByteTrack, ByteTrackConfig
+from cameras.vision.measure.bytetrack import ByteTrack, ByteTrackConfig, Tracklet, drop_duplicates
 from cameras.vision.measure.detect import MotionDetector
 from cameras.vision.measure.yolo import TRACKER
 from tests.vision.scenes import Camera, Scene, Vehicle
@@ -230,3 +230,25 @@ def test_measuring_imports_neither_torch_nor_ultralytics() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def on_box(track_id: int, start: int, frame: int) -> Tracklet:
+    """A track with the filter's state on one fixed box, born at ``start``, last seen at
+    ``frame``."""
+    t = Tracklet(np.array([100, 100, 60, 40], dtype=np.float32), 0.9, 0.0, 0)
+    t.start_on(track_id, start)
+    t.frame = frame
+    return t
+
+
+@pytest.mark.parametrize(
+    ("tracked_age", "lost_age", "kept"),
+    [(5, 3, "tracked"), (3, 5, "lost"), (4, 4, "lost")],
+)
+def test_of_a_tracked_and_a_lost_track_on_one_box_the_younger_goes(
+    tracked_age: int, lost_age: int, kept: str
+) -> None:
+    # equally old, the tracked one goes (as in ultralytics)
+    tracked, lost = on_box(1, 10, 10 + tracked_age), on_box(2, 10, 10 + lost_age)
+    still_tracked, still_lost = drop_duplicates([tracked], [lost])
+    assert (still_tracked, still_lost) == (([tracked], []) if kept == "tracked" else ([], [lost]))

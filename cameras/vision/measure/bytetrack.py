@@ -267,21 +267,23 @@ class ByteTrack:
         )
         lost = _without(self.lost, tracked) + lost_now
         lost = _without(lost, self.removed)
-        self.tracked, self.lost = self._drop_duplicates(tracked, lost)
+        self.tracked, self.lost = drop_duplicates(tracked, lost)
         self.removed = (self.removed + removed_now)[-REMOVED_KEPT:]
 
-    @staticmethod
-    def _drop_duplicates(
-        tracked: list[Tracklet], lost: list[Tracklet]
-    ) -> tuple[list[Tracklet], list[Tracklet]]:
-        near = np.where(iou_cost(tracked, lost) < 0.15)
-        drop_tracked, drop_lost = set(), set()
-        for p, q in zip(*near, strict=True):
-            if tracked[p].frame - tracked[p].start > lost[q].frame - lost[q].start:
-                drop_lost.add(int(q))
-            else:
-                drop_tracked.add(int(p))
-        return (
-            [t for i, t in enumerate(tracked) if i not in drop_tracked],
-            [t for i, t in enumerate(lost) if i not in drop_lost],
-        )
+
+def drop_duplicates(
+    tracked: list[Tracklet], lost: list[Tracklet]
+) -> tuple[list[Tracklet], list[Tracklet]]:
+    """A tracked and a lost track on one box (IoU above 0.85): the younger goes; equally
+    old, the tracked one."""
+    near = np.where(iou_cost(tracked, lost) < 0.15)
+    drop_tracked, drop_lost = set(), set()
+    for p, q in zip(*near, strict=True):
+        if tracked[p].frame - tracked[p].start > lost[q].frame - lost[q].start:
+            drop_lost.add(int(q))
+        else:
+            drop_tracked.add(int(p))
+    return (
+        [t for i, t in enumerate(tracked) if i not in drop_tracked],
+        [t for i, t in enumerate(lost) if i not in drop_lost],
+    )
