@@ -28,7 +28,6 @@ FloatArray = NDArray[np.float64]
 TRACKED, LOST, REMOVED = 1, 2, 3
 STD_POSITION, STD_VELOCITY = 1.0 / 20, 1.0 / 160
 MOTION = np.eye(8) + np.eye(8, k=4)  # x' = x + v over one frame
-OBSERVE = np.eye(4, 8)
 REMOVED_KEPT = 1000  # forgotten tracks remembered, so a lost one is not listed again
 
 
@@ -155,7 +154,9 @@ def iou_cost(a: list[Tracklet], b: list[Tracklet]) -> NDArray[np.float32]:
     return np.asarray(1 - inter / (union + 1e-7))
 
 
-def assign(cost: FloatArray, limit: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+def assign(
+    cost: NDArray[np.floating[Any]], limit: float
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """Least-cost matching of rows to columns, no pair above ``limit``: matches and the
     unmatched rows and columns."""
     if cost.size == 0:
@@ -244,7 +245,7 @@ class ByteTrack:
         tracks and detections."""
         if not tracks or not dets:
             return list(range(len(tracks))), list(range(len(dets)))
-        cost: FloatArray = iou_cost(tracks, dets).astype(np.float32)
+        cost: NDArray[np.floating[Any]] = iou_cost(tracks, dets)
         if fuse and self.cfg.fuse_score:
             cost = 1 - (1 - cost) * np.array([d.score for d in dets])[None].repeat(
                 len(tracks), axis=0
