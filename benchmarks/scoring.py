@@ -135,6 +135,9 @@ def _score_passage(
         track_id=p.track_id,
         # read from the motion detector's second contact guess (``shade``)
         from_shade=bool(p.details.get("contact_from_shade")),
+        # the two halves the reading is the lower of, and the zone's straight-line fit
+        halves_kmh=[p.speed_first_half_kmh, p.speed_second_half_kmh],
+        fit_kmh=p.speed_fit_kmh,
     )
     if not p.valid:
         out.reasons[str(p.reject_reason)] += 1
