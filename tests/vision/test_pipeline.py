@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -51,6 +52,48 @@ def test_the_motion_detector_finds_the_vehicle_bottom_to_a_pixel() -> None:
             errors.append(max(d.xyxy[3] for d in found) - true_bottom)
     assert len(errors) >= 20
     assert abs(float(np.median(errors))) < 0.5
+
+
+def _with_shadow(
+    bg: np.ndarray, car: Vehicle, t: float, reach_m: float = 0.3, darken: float = 0.45
+) -> np.ndarray:
+    """``bg`` with ``car``'s shadow on the road: its footprint's width, from ``reach_m``
+    behind its rear to 2 m under it, darkened by ``darken``."""
+    x, y = car.footprint_at(t)
+    half = car.width / 2
+    near, far = y - reach_m, y + 2.0
+    road = np.array([[x - half, near], [x + half, near], [x + half, far], [x - half, far]])
+    poly = np.round(CAM.road_to_image(road) * 16).astype(np.int32)
+    dark = np.zeros(bg.shape[:2], np.uint8)
+    cv2.fillConvexPoly(dark, poly, 255, cv2.LINE_AA, shift=4)
+    return np.asarray(bg * (1.0 - darken * dark[..., None] / 255.0), dtype=np.uint8)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the bottom's coverage counts a shallow shadow band as body (2026-12-07)"
+)
+def test_a_short_cast_shadow_under_the_vehicle_does_not_lower_its_bottom_edge() -> None:
+    # The vehicle's shadow falls on the road 0.3 m beyond its rear (towards the camera):
+    # a band a pixel or two deep below the body, dark enough for MOG2 to call it shadow.
+    # ``refined_bottom`` measures coverage against the road three rows further down, so
+    # the band counts as body: the edge sits 1.2 px low in the median. Reading shadow
+    # pixels as road fixes this scene and over-reads elsewhere (docs/engine-decisions.md,
+    # 2026-12-07, "Not kept").
+    car = Vehicle(x=-1.75, y0=4.0, speed_ms=20.0, t_start=0.5)
+    scene = Scene(camera=CAM, vehicles=[car])
+    bg = scene.background()
+    det = MotionDetector(min_area_px=50)
+    errors = []
+    for i in range(55):
+        t = i / 30
+        road = _with_shadow(bg, car, t) if t >= car.t_start else bg
+        found = det.detect(scene.render(t, road))
+        if i >= 20 and len(found) == 1:
+            true_bottom = CAM.project(car.corners(t))[:, 1].max()
+            errors.append(found[0].xyxy[3] - true_bottom)
+    assert len(errors) >= 20
+    assert abs(float(np.median(errors))) < 0.5
+    assert float(np.max(np.abs(errors))) < 1.0
 
 
 def test_the_motion_detector_finds_where_a_vehicle_seen_obliquely_reaches_its_bottom() -> None:
