@@ -99,6 +99,34 @@ def test_a_short_cast_shadow_under_the_vehicle_does_not_lower_its_bottom_edge() 
     assert float(np.max(np.abs(errors))) < 1.0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="MOG2's shadow line is 0.5 of a background model that lags the exposure (2026-12-07)",
+)
+def test_a_cast_shadow_stays_out_of_the_vehicle_when_the_exposure_darkens_by_a_tenth() -> None:
+    # The picture darkens by 10 % over its first half second (an exposure ramp, with
+    # sensor noise) and the background model, learning at 1/600 a frame, lags: the
+    # shadow, 0.55 of the road, reads under 0.5 of the model, MOG2 calls it foreground
+    # and the box reaches down to the shadow's near edge, 1.5 m of road closer: 8 px low
+    # in the median. Without the drift the same scene is within 0.2 px in the median.
+    # Following the exposure with the shadow line fixes this scene and reads the tuning
+    # draws no better (docs/engine-decisions.md, 2026-12-07, "Not kept").
+    car = Vehicle(x=-1.75, y0=4.0, speed_ms=20.0, t_start=0.5)
+    scene = Scene(camera=CAM, vehicles=[car])
+    bg = scene.background()
+
+    def road(t: float) -> NDArray[np.uint8]:
+        gain = 1.0 - 0.1 * min(1.0, t / 0.5)
+        shadowed = _with_shadow(bg, car, t, reach_m=1.5) if t >= car.t_start else bg
+        noise = np.random.default_rng(round(t * 1000)).normal(0.0, 3.0, bg.shape)
+        return np.asarray(np.clip(shadowed * gain + noise, 0, 255), dtype=np.uint8)
+
+    errors = _bottom_errors(scene, road)
+    assert len(errors) >= 20
+    assert abs(float(np.median(errors))) < 0.5
+    assert float(np.max(np.abs(errors))) < 3.0
+
+
 def test_the_motion_detector_finds_where_a_vehicle_seen_obliquely_reaches_its_bottom() -> None:
     # Seen obliquely, a vehicle reaches its box bottom along its near end, off the box's
     # centre (``Detection.contact_x``). The bottom-centre lies on road beside the vehicle:
