@@ -1,6 +1,6 @@
 """Generalising suite: scenes drawn at random from seeds, measured by both detectors.
 
-    python -m benchmarks.generalise [--set tuning|sealed] [--draws N] [--quick]
+    python -m benchmarks.generalise [--set tuning|sealed] [--draws N] [--quick] [--steady]
                                     [--detectors motion yolo] [--scale S] [--vehicles N]
 
 Each seed of ``benchmarks.generalise_scenes`` draws a camera (height, tilt, pan, roll, focal
@@ -8,7 +8,10 @@ length, lens distortion, resolution, fps), a road (1-4 lanes, both ways or one w
 (15-40 m, centred, near the frame's edge or partly outside it), lighting, noise, codec
 loss and traffic of cuboid and photo vehicles (``benchmarks.photo_vehicles``) at 20-200
 km/h. Renders are cached under ``var/bench/generalise/`` keyed by scene, so a rerun only
-measures again. Written to ``var/bench/generalise-<set>[-quick].json``.
+measures again. Written to ``var/bench/generalise-<set>[-quick][-steady].json``.
+
+``--steady`` renders the same draws with the exposure held still (no drift, no flicker):
+``python -m benchmarks.generalise_spread`` then shows how far each reading moved.
 
 The sealed set is never used for tuning: run it once, at the end of a change.
 """
@@ -28,7 +31,7 @@ from typing import Any
 from benchmarks.accuracy import render_or_reuse
 from benchmarks.common import OUT_DIR, YOLO_WEIGHTS, write_summary
 from benchmarks.generalise_report import print_report, summarise
-from benchmarks.generalise_scenes import Draw, draw_scene, seeds_of, speed_band
+from benchmarks.generalise_scenes import Draw, draw_scene, seeds_of, speed_band, steady_exposure
 from benchmarks.photo_check import scene_detection_rate
 from benchmarks.photo_vehicles import photo_library
 from benchmarks.scoring import score
@@ -39,17 +42,22 @@ WORK = OUT_DIR / "generalise"
 DETECTORS = ("motion", "yolo")
 
 
-def _render(draw: Draw, work: Path, scale: float, n: int) -> tuple[Any, float, bool]:
-    """Render (or reuse) one draw; the name carries the photos' contents so a new photo
-    cut means a new render."""
+def render_name(draw: Draw, scale: float, n: int) -> str:
+    """The name a draw's render is cached under: it carries the photos' contents, so a new
+    photo cut means a new render, and whether the exposure was held still."""
     h = hashlib.sha256()
     for v in draw.spec.vehicles:
         for p in (v.photo_front, v.photo_rear):
             if p:
                 h.update(Path(p).read_bytes())
-    name = f"g{draw.seed}-x{scale:g}-n{n}-{h.hexdigest()[:8]}"
+    steady = "-steady" if draw.meta.get("steady") else ""
+    return f"g{draw.seed}-x{scale:g}-n{n}-{h.hexdigest()[:8]}{steady}"
+
+
+def _render(draw: Draw, work: Path, scale: float, n: int) -> tuple[Any, float, bool]:
+    """Render (or reuse) one draw."""
     t0 = time.perf_counter()
-    files, reused = render_or_reuse(draw.spec, work, name)
+    files, reused = render_or_reuse(draw.spec, work, render_name(draw, scale, n))
     return files, time.perf_counter() - t0, reused
 
 
@@ -111,11 +119,13 @@ def measure_draw(draw: Draw, files: Any, detector: str) -> dict[str, Any]:
 
 
 def _run_seed(
-    job: tuple[int, int, float, Path, list[str], list[Any]],
+    job: tuple[int, int, float, Path, list[str], list[Any], bool],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Draw, render (or reuse) and measure one seed with every detector."""
-    seed, n, scale, work, detectors, photos = job
+    seed, n, scale, work, detectors, photos, steady = job
     draw = draw_scene(seed, n_vehicles=n, scale=scale, photos=photos)
+    if steady:
+        draw = steady_exposure(draw)
     files, t_render, reused = _render(draw, work, scale, n)
     render: dict[str, Any] = {"seed": seed, "render_s": round(t_render, 1), "reused": reused}
     print(
@@ -154,6 +164,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--scale", type=float, default=None, help="render at this share of size")
     ap.add_argument("--vehicles", type=int, default=None, help="vehicles per draw")
     ap.add_argument("--seeds", type=int, nargs="+", default=None, help="these seeds instead")
+    ap.add_argument(
+        "--steady", action="store_true", help="the same draws with the exposure held still"
+    )
     ap.add_argument("--work", type=Path, default=WORK, help="render cache folder")
     ap.add_argument("--jobs", type=int, default=1, help="draws rendered and measured at once")
     return ap.parse_args(argv)
@@ -173,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"[generalise] {YOLO_WEIGHTS} absent: the yolo detector is skipped")
         detectors.remove("yolo")
     photos = photo_library()
-    jobs = [(seed, n, scale, args.work, detectors, photos) for seed in seeds]
+    jobs = [(seed, n, scale, args.work, detectors, photos, args.steady) for seed in seeds]
     if args.jobs > 1:
         # one process per draw at a time: on a shared machine each process gets its turn
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
@@ -201,6 +214,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out = {
         "set": args.which,
         "quick": bool(args.quick),
+        "steady": bool(args.steady),
         "scale": scale,
         "vehicles_per_draw": n,
         "seeds": seeds,
@@ -211,7 +225,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "runs": [{k: v for k, v in r.items() if k != "errors"} for r in runs],
         "reasons_all": dict(sum((Counter(r["reject_reasons"]) for r in runs), Counter())),
     }
-    name = f"generalise-{args.which}" + ("-quick" if args.quick else "")
+    name = (
+        f"generalise-{args.which}"
+        + ("-quick" if args.quick else "")
+        + ("-steady" if args.steady else "")
+    )
     path = write_summary(name, out)
     print(f"summary written to {path}")
     return out

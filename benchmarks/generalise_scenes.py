@@ -315,6 +315,14 @@ def speed_band(kmh: float) -> str:
     return f"{lo:.0f}-{lo + SPEED_BAND_KMH:.0f}"
 
 
+def steady_exposure(draw: Draw) -> Draw:
+    """The same draw with its exposure held still: no drift over the clip, no per-frame
+    jitter. Everything else (camera, traffic, noise, codec) is the draw's own, so the two
+    renders show how far the readings move with the exposure alone."""
+    spec = replace(draw.spec, exposure_ramp=0.0, flicker=0.0)
+    return Draw(draw.seed, spec, dict(draw.meta, exposure_ramp=0.0, flicker=0.0, steady=True))
+
+
 def seeds_of(which: str) -> tuple[int, ...]:
     if which == "tuning":
         return TUNING_SEEDS
