@@ -54,6 +54,11 @@ def render_name(draw: Draw, scale: float, n: int) -> str:
     return f"g{draw.seed}-x{scale:g}-n{n}-{h.hexdigest()[:8]}{steady}"
 
 
+def result_name(which: str, quick: bool, steady: bool) -> str:
+    """The name a run's results are written under (``var/bench/<name>.json``)."""
+    return f"generalise-{which}" + ("-quick" if quick else "") + ("-steady" if steady else "")
+
+
 def _render(draw: Draw, work: Path, scale: float, n: int) -> tuple[Any, float, bool]:
     """Render (or reuse) one draw."""
     t0 = time.perf_counter()
@@ -225,12 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "runs": [{k: v for k, v in r.items() if k != "errors"} for r in runs],
         "reasons_all": dict(sum((Counter(r["reject_reasons"]) for r in runs), Counter())),
     }
-    name = (
-        f"generalise-{args.which}"
-        + ("-quick" if args.quick else "")
-        + ("-steady" if args.steady else "")
-    )
-    path = write_summary(name, out)
+    path = write_summary(result_name(args.which, args.quick, args.steady), out)
     print(f"summary written to {path}")
     return out
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import OUT_DIR, fmt, table, write_summary
+from benchmarks.generalise import result_name
+from benchmarks.scoring import error_stats
 
 Key = tuple[str, int, int]  # detector, seed, vehicle id
 MOVED_KMH = 1.0  # a reading that moved this far between renders counts as moved
@@ -40,10 +42,6 @@ def _error(row: dict[str, Any] | None) -> float | None:
     return row["error_kmh"] if row is not None and row.get("valid") else None
 
 
-def _mae(errors: list[float]) -> float | None:
-    return sum(abs(e) for e in errors) / len(errors) if errors else None
-
-
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Per detector, the figures of renders ``a`` and ``b`` and what moved between them."""
     ra, rb = _rows(a), _rows(b)
@@ -54,19 +52,20 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         eb = {k: e for k in keys if (e := _error(rb[k])) is not None}
         both = sorted(ea.keys() & eb.keys())
         deltas = [eb[k] - ea[k] for k in both]
+        sa, sb = error_stats(list(ea.values())), error_stats(list(eb.values()))
         out["detectors"][det] = {
             "valid": [len(ea), len(eb)],
-            "mae_kmh": [_mae(list(ea.values())), _mae(list(eb.values()))],
-            "max_over_kmh": [max(ea.values(), default=None), max(eb.values(), default=None)],
+            "mae_kmh": [sa["mae_kmh"], sb["mae_kmh"]],
+            "max_over_kmh": [sa["max_over_kmh"], sb["max_over_kmh"]],
             "read_in_both": len(both),
-            "mean_abs_change_kmh": _mae(deltas),
+            "mean_abs_change_kmh": error_stats(deltas)["mae_kmh"],
             "max_abs_change_kmh": max(map(abs, deltas), default=None),
             "moved": sum(abs(d) >= MOVED_KMH for d in deltas),
             "only_first": len(ea.keys() - eb.keys()),
             "only_second": len(eb.keys() - ea.keys()),
         }
         for k in keys:
-            first, second = _error(ra[k]), _error(rb[k])
+            first, second = ea.get(k), eb.get(k)
             if first is None and second is None:
                 continue
             change = None if first is None or second is None else second - first
@@ -154,10 +153,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    stem = f"generalise-{args.which}" + ("-quick" if args.quick else "")
+    stem = result_name(args.which, args.quick, steady=False)
     if args.files and len(args.files) != 2:
         raise SystemExit("give two result files, or none")
-    paths = args.files or [OUT_DIR / f"{stem}.json", OUT_DIR / f"{stem}-steady.json"]
+    steady = result_name(args.which, args.quick, steady=True)
+    paths = args.files or [OUT_DIR / f"{stem}.json", OUT_DIR / f"{steady}.json"]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise SystemExit(
