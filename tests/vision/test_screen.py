@@ -64,6 +64,24 @@ def test_boxes_cut_by_the_view_are_neither_judged_nor_used_to_judge() -> None:
     assert screen(area, comparable=comparable).all()
 
 
+def test_a_merge_that_fades_out_loses_its_first_frames_too() -> None:
+    # A passing truck's roof joins the box (a step in), then leaves it over several
+    # frames: no single step out, so the run after the set-aside frames starts merged.
+    area = np.full(N, 8.0)
+    area[10:14] = 16.0
+    area[14:17] = [13.0, 10.5, 9.0]
+    keep = screen(area)
+    assert not keep[10:15].any() and keep[:10].all() and keep[15:].all()
+
+
+def test_a_step_between_kept_neighbours_drops_the_one_unlike_the_vehicle() -> None:
+    area = np.full(N, 8.0)
+    area[15:25] = 7.0  # the box shrinks a little as the view changes
+    area[20] = 10.0  # a step from its neighbours, but within a step of the vehicle's size
+    keep = screen(area)
+    assert not keep[20] and keep.sum() == N - 1
+
+
 def test_no_sample_is_no_sample() -> None:
     empty = np.zeros(0)
     assert len(clean_samples(empty, empty, np.zeros(0, bool), empty)) == 0

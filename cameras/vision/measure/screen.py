@@ -86,7 +86,33 @@ def clean_samples(
             abs(med[i, 0] - ref_a) <= limits[0] and abs(med[i, 1] - ref_r) <= limits[1]
         ):
             keep |= sel
-    return keep & free
+    return _peel_steps(la, lr, ok, keep & free, limits, (ref_a, ref_r))
+
+
+def _peel_steps(
+    la: FloatArray,
+    lr: FloatArray,
+    ok: BoolArray,
+    keep: BoolArray,
+    limits: FloatArray,
+    ref: tuple[float, float],
+) -> BoolArray:
+    """``keep`` less the samples at the edge of a set-aside run that still step from
+    their kept neighbour: a merge seldom ends in one frame (a passing truck's roof leaves
+    the box over several), so the first frame kept after the run may still be merged.
+    Of two kept comparable neighbours a step apart, the one further from the vehicle's
+    own size (``ref``) goes, until no step is left between kept neighbours."""
+    keep = keep.copy()
+    dist = np.maximum(np.abs(la - ref[0]) / limits[0], np.abs(lr - ref[1]) / limits[1])
+    for _ in range(len(keep)):
+        idx = np.flatnonzero(keep & ok)
+        jumps = (np.abs(np.diff(la[idx])) > limits[0]) | (np.abs(np.diff(lr[idx])) > limits[1])
+        if not np.any(jumps):
+            break
+        i = int(np.flatnonzero(jumps)[0])
+        a, b = idx[i], idx[i + 1]
+        keep[a if dist[a] > dist[b] else b] = False
+    return keep
 
 
 def off_line(
