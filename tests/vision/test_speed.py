@@ -445,6 +445,22 @@ def test_a_merge_that_creeps_in_frame_by_frame_is_set_aside() -> None:
     assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
 
 
+def test_a_passing_roof_that_leaves_the_box_over_several_frames_is_set_aside() -> None:
+    # A truck passing behind joins the box at once (its roof above the car's) and leaves
+    # it a little each frame: no step out of the merge, so its last frames stay in the
+    # run the car's own size is judged on, a step from the frame before the merge.
+    track = vehicle_track(CAM, AWAY, TIMES)
+    first = measure(track).frame_indices[0] + 4
+    raised = (1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.2)  # of the car's box height
+    for i, up in zip(range(first, first + 7), raised, strict=True):
+        x1, y1, x2, y2 = track.samples[i].xyxy
+        track.samples[i] = replace(track.samples[i], xyxy=(x1, y1 - up * (y2 - y1), x2, y2))
+    p = measure(track)
+    assert p.valid, p.reject_reason
+    assert first + 3 not in p.frame_indices and first + 6 in p.frame_indices
+    assert p.speed_kmh == pytest.approx(90.0, abs=0.1)
+
+
 def test_a_track_that_leaves_the_line_for_good_is_not_measured() -> None:
     # the same creeping merge, lasting to the end of the zone: nothing to come back to
     track = vehicle_track(CAM, AWAY, TIMES)
