@@ -46,6 +46,9 @@ def clean_samples(
     in mid-track cannot outvote the frames around it. Runs whose median size differs
     from it by more than a step are set aside, and so is every overlapped sample. Runs
     without a comparable box cannot be judged and are kept (their size was never used).
+    Last, a kept sample still a step from its kept neighbour is set aside when it is the
+    further of the two from that size (``_peel_steps``): a merge that fades out leaves
+    no step to end its run on.
     """
     n = len(area)
     if n == 0:
